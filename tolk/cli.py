@@ -1,0 +1,188 @@
+"""The `tolk` command: the edge where errors become messages and exit codes.
+
+Exit status: 0 all articles done, 1 some articles failed (the rest written), 2 bad usage or no model.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from tolk import __version__
+from tolk.errors import TolkError
+from tolk.models import DEFAULT_BEAMS, DEFAULT_MODEL
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _quiet_prefect() -> None:
+    # No network here or on many batch hosts: Prefect's telemetry would only log errors.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def flow_options(command):
+    """Add the options shared by `run` and `serve`."""
+    options = [
+        click.argument(
+            "input_dir",
+            default="seeds",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+        ),
+        click.option(
+            "--out", "output_dir", default="outputs", show_default=True,
+            type=click.Path(file_okay=False, path_type=Path), help="Output folder.",
+        ),
+        click.option(
+            "--model", default=DEFAULT_MODEL, show_default=True,
+            help="Model directory, a name under models/, or a Hugging Face id in the local cache.",
+        ),
+        click.option(
+            "--backend", type=click.Choice(["auto", "torch", "ct2"]), default="auto",
+            show_default=True, help="auto: ct2 when a converted model exists, else torch.",
+        ),
+        click.option(
+            "--beams", type=click.IntRange(min=0), default=DEFAULT_BEAMS, show_default=True,
+            help="Beam size; 0 takes the model's own generation config.",
+        ),
+        click.option(
+            "--key-points", "key_points", type=(click.IntRange(min=1), click.IntRange(min=1)),
+            default=(3, 5), show_default=True, help="Fewest and most key points per article.",
+        ),
+        click.option(
+            "--threads", type=click.IntRange(min=0), default=0, show_default=True,
+            help="CPU threads for the model; 0 uses every core this process may use.",
+        ),
+        click.option(
+            "--max-batch-tokens", type=click.IntRange(min=64), default=4096, show_default=True,
+            help="Padded source tokens per decoding batch.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _parameters(input_dir, output_dir, model, backend, beams, key_points, threads, max_batch_tokens):
+    if key_points[0] > key_points[1]:
+        raise click.BadParameter("the first number must not exceed the second", param_hint="--key-points")
+    return {
+        "input_dir": str(input_dir),
+        "output_dir": str(output_dir),
+        "model": model,
+        "backend": backend,
+        "beams": beams,
+        "key_points_min": key_points[0],
+        "key_points_max": key_points[1],
+        "threads": threads,
+        "max_batch_tokens": max_batch_tokens,
+    }
+
+
+def _check_model(model: str, backend: str) -> None:
+    from tolk.translate import TranslatorSpec, select_model
+
+    try:
+        info = select_model(TranslatorSpec(model=model, backend=backend))
+    except TolkError as error:
+        _fail(str(error))
+    click.echo(f"model: {info.model_id} ({info.format}, {info.compute_type}) from {info.path}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tolk")
+def cli() -> None:
+    """Translate Dutch news articles into bilingual English records."""
+
+
+@cli.command()
+@flow_options
+def run(**kwargs) -> None:
+    """Run the digest flow once over INPUT_DIR (default: seeds).
+
+    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en
+    """
+    params = _parameters(**kwargs)
+    _check_model(params["model"], params["backend"])
+    _quiet_prefect()
+    from flows.digest import digest
+
+    state = digest(**params, return_state=True)
+    report = state.result(raise_on_failure=False)
+    if isinstance(report, BaseException):
+        _fail(f"the run stopped: {type(report).__name__}: {report}", EXIT_SOME_FAILED)
+    click.echo(
+        f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
+        f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
+    )
+    for failure in report.failures:
+        click.echo(f"FAILED {failure.source_path}: {failure.reason}", err=True)
+    sys.exit(EXIT_SOME_FAILED if report.failures else EXIT_OK)
+
+
+@cli.command()
+@flow_options
+@click.option("--cron", required=True, help='When to run, as a cron line, e.g. "0 6 * * *".')
+@click.option("--name", default="tolk-digest", show_default=True, help="Deployment name.")
+def serve(cron: str, name: str, **kwargs) -> None:
+    """Serve the digest flow on a schedule until stopped (Ctrl-C).
+
+    Example: tolk serve seeds --cron "0 6 * * *" --model models/opus-mt-nl-en
+    """
+    params = _parameters(**kwargs)
+    _check_model(params["model"], params["backend"])
+    _quiet_prefect()
+    from flows.digest import digest
+
+    digest.serve(name=name, cron=cron, parameters=params)
+
+
+@cli.group()
+def models() -> None:
+    """Get and list translation models."""
+
+
+@models.command("pull")
+@click.argument("name", default=DEFAULT_MODEL)
+def models_pull(name: str) -> None:
+    """Download a model from the Hugging Face hub into models/ (needs a network).
+
+    Example: tolk models pull Helsinki-NLP/opus-mt-nl-en
+    """
+    from tolk.models import pull
+
+    try:
+        info = pull(name)
+    except TolkError as error:
+        _fail(str(error))
+    click.echo(f"{info.model_id} @ {info.revision} in {info.path}")
+
+
+@models.command("list")
+def models_list() -> None:
+    """List the models in the model store (models/, or $TOLK_MODELS_DIR).
+
+    Example: tolk models list
+    """
+    from tolk.models import list_models, models_dir
+
+    found = list_models()
+    if not found:
+        click.echo(f"no models in {models_dir()}/; run `tolk models pull` or pass --model PATH")
+        return
+    for info in found:
+        click.echo(
+            f"{info.path.name}\t{info.model_id}\t{info.format}\t{info.compute_type}\t{info.revision[:19]}"
+        )
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()
