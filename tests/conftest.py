@@ -1,0 +1,47 @@
+"""Shared fixtures: the sample articles and a tiny real Marian model built from them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# No network in CI: Prefect's telemetry would only log errors.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def seed_dir() -> Path:
+    """Give the project's sample articles folder (read-only: copy before changing)."""
+    return SEEDS
+
+
+@pytest.fixture(scope="session")
+def tiny_marian(tmp_path_factory) -> Path:
+    """Give a tiny random-weight Marian model, SentencePiece trained on the sample articles."""
+    from tolk.random_model import TINY, build_random_marian
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    return build_random_marian(tmp_path_factory.mktemp("models") / "tiny-marian", texts, TINY)
+
+
+@pytest.fixture
+def articles_copy(tmp_path, seed_dir) -> Path:
+    """Give a writable copy of the sample articles."""
+    target = tmp_path / "in"
+    shutil.copytree(seed_dir, target, ignore=shutil.ignore_patterns("*.md"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Run flows against a temporary Prefect database for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
