@@ -9,23 +9,26 @@ One bad article is reported, never fatal to the others.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.states import Completed, Failed
 
 from tolk.errors import TolkError
 from tolk.models import DEFAULT_BEAMS, DEFAULT_MODEL
 from tolk.pipeline import Failure, Options, cache_key, digest_batch, make_signature
 from tolk.read import find_articles, read_article
-from tolk.records import ARTICLES_SCHEMA, Article, Digest, Signature
+from tolk.records import Article, Digest, Signature
 from tolk.summarize import KeyPointSettings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.write_markdown import write_markdown
-from tolk.write_parquet import ARTICLES_FILE, read_table, stored_digests, write_parquet
+from tolk.translate.torch import default_threads
+from tolk.write_markdown import page_path, write_article_pages, write_index
+from tolk.write_parquet import ParquetStore, stored_digests
 
 
 def retry_on_io(task, task_run, state) -> bool:
@@ -77,22 +80,35 @@ class RunReport:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
-def read_file(path: str) -> Article | Failure:
-    """Read one article file, or say why it cannot be used."""
+def read_files(paths: list[str]) -> tuple[list[Article], list[Failure]]:
+    """Read a chunk of article files; say why for each one that cannot be used."""
+    articles, failures = [], []
+    for path in paths:
+        try:
+            articles.append(read_article(Path(path)))
+        except TolkError as error:
+            get_run_logger().warning(str(error))
+            failures.append(Failure(Path(path).stem, path, str(error)))
+    return articles, failures
+
+
+def worker_spec(spec: TranslatorSpec) -> TranslatorSpec:
+    """Give a Dask worker its share of its host's cores, so workers never oversubscribe."""
+    if spec.threads:
+        return spec
     try:
-        return read_article(Path(path))
-    except TolkError as error:
-        get_run_logger().warning(str(error))
-        return Failure(Path(path).stem, path, str(error))
+        from distributed import get_client, get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):  # not on a Dask worker: this process has the machine
+        return spec
+    host = worker.address.rsplit(":", 1)[0]
+    workers = get_client().scheduler_info()["workers"]
+    peers = sum(1 for address in workers if address.rsplit(":", 1)[0] == host) or 1
+    return replace(spec, threads=max(1, default_threads() // peers))
 
 
-@task(cache_policy=NO_CACHE)
-def find_unchanged(output_dir: str, keys: dict[str, str]) -> dict[str, Digest]:
-    """Load the stored digests of articles whose content and settings did not change."""
-    return stored_digests(Path(output_dir), keys)
-
-
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, cache_result_in_memory=False)
 def translate_articles(
     articles: list[Article],
     spec: TranslatorSpec,
@@ -102,7 +118,7 @@ def translate_articles(
 ) -> tuple[list[Digest], list[Failure]]:
     """Segment, translate and summarize a chunk of articles with this process's model."""
     logger = get_run_logger()
-    translator = load_translator(spec)
+    translator = load_translator(worker_spec(spec))
     started = time.perf_counter()
     last = [0.0]
 
@@ -114,26 +130,38 @@ def translate_articles(
             logger.info(f"{label}: {done}/{total} sentences ({rate:.1f}/s)")
 
     digests, failures = digest_batch(articles, translator, signature, options, progress)
-    seconds = time.perf_counter() - started
-    for d in digests:
-        logger.info(
-            f"{d.article.id}: {len(d.pairs)} sentences, {len(d.key_points)} key points"
-            + (f", {len(d.warnings)} warnings" if d.warnings else "")
-        )
     for f in failures:
         logger.error(f"{f.source_path}: {f.reason}")
-    sentences = sum(len(d.pairs) for d in digests)
-    logger.info(f"{label}: {len(digests)} articles, {sentences} sentences in {seconds:.1f} s")
     return digests, failures
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
-def write_outputs(output_dir: str, fresh: list[Digest], unchanged: list[Digest]) -> tuple[int, int]:
-    """Merge new digests into the Parquet tables and write every page of this run."""
+def write_pages(output_dir: str, digests: list[Digest]) -> None:
+    """Write the Markdown page of each digest."""
+    write_article_pages(Path(output_dir), digests)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
+def restore_missing_pages(output_dir: str, keys: dict[str, str]) -> int:
+    """Rewrite the page of any unchanged article whose page is gone; no model work."""
     out = Path(output_dir)
-    counts = write_parquet(out, fresh)
-    write_markdown(out, [*fresh, *unchanged], read_table(out / ARTICLES_FILE, ARTICLES_SCHEMA))
+    missing = {i: k for i, k in keys.items() if not page_path(out, i).exists()}
+    digests = stored_digests(out, missing)
+    write_article_pages(out, list(digests.values()))
+    return len(digests)
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
+def commit_outputs(output_dir: str, store: ParquetStore) -> tuple[int, int]:
+    """Merge this run's rows into the Parquet tables and rewrite the index."""
+    counts = store.commit()
+    write_index(Path(output_dir))
     return counts
+
+
+def chunked(items: list, size: int) -> list[list]:
+    """Split a list into consecutive chunks of at most `size` items."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 @flow(name="digest", log_prints=True)
@@ -145,12 +173,17 @@ def digest(
     beams: int = DEFAULT_BEAMS,
     key_points_min: int = 3,
     key_points_max: int = 5,
-    chunk_articles: int = 32,
+    chunk_articles: int = 16,
     max_batch_tokens: int = 4096,
     threads: int = 0,
     models_dir: str | None = None,
 ):
-    """Translate every article of `input_dir` into bilingual records in `output_dir`."""
+    """Translate every article of `input_dir` into bilingual records in `output_dir`.
+
+    Chunks of `chunk_articles` articles are read, checked against the stored output, translated
+    (on Dask workers when the flow runs with a DaskTaskRunner) and staged as they finish, in
+    order; the Parquet tables are merged once at the end. Memory stays flat as the batch grows.
+    """
     logger = get_run_logger()
     started = time.perf_counter()
     report = RunReport(input_dir, output_dir)
@@ -159,35 +192,57 @@ def digest(
     options = Options(beams=beams, key_points=KeyPointSettings(key_points_min, key_points_max))
     signature = make_signature(info, options)
     report.signature = str(signature)
+    store = ParquetStore(Path(output_dir))
+    known = store.stored_keys()
 
-    paths = find_articles(Path(input_dir))
+    paths = [str(p) for p in find_articles(Path(input_dir))]
     report.files = len(paths)
-    read = [f.result() for f in read_file.map([str(p) for p in paths])]
-    articles = [a for a in read if isinstance(a, Article)]
-    report.failures += [f for f in read if isinstance(f, Failure)]
+    chunks = chunked(paths, chunk_articles)
+    runner = FlowRunContext.get().task_runner
+    distributed = type(runner).__name__ == "DaskTaskRunner"
+    # Keep every worker busy with one chunk queued behind it; no more chunks than that in memory.
+    window = 2 * len(runner.client.nthreads()) if distributed else 1
+    in_flight: deque = deque()
+    logger.info(f"{len(paths)} files in {len(chunks)} chunks; {signature}")
 
-    unchanged = find_unchanged(output_dir, {a.id: cache_key(a, signature) for a in articles})
-    pending = [a for a in articles if a.id not in unchanged]
-    report.reused = len(unchanged)
-    logger.info(
-        f"{len(paths)} files: {len(pending)} to translate, {len(unchanged)} unchanged, "
-        f"{len(report.failures)} unreadable; {signature}"
-    )
-
-    fresh: list[Digest] = []
-    chunks = [pending[i : i + chunk_articles] for i in range(0, len(pending), chunk_articles)]
-    for n, chunk in enumerate(chunks, 1):
-        digests, failures = translate_articles(
-            chunk, spec, signature, options, label=f"chunk {n}/{len(chunks)}"
+    def collect(future) -> None:
+        digests, failures = future.result() if distributed else future
+        store.stage(digests)
+        write_pages(output_dir, digests)
+        report.translated += len(digests)
+        report.sentences += sum(len(d.pairs) for d in digests)
+        report.failures.extend(failures)
+        elapsed = time.perf_counter() - started
+        logger.info(
+            f"{report.translated + report.reused}/{report.files} articles done "
+            f"({report.translated} translated, {report.sentences} sentences, "
+            f"{report.sentences / elapsed:.1f} sentences/s)"
         )
-        fresh += digests
-        report.failures += failures
-    report.translated = len(fresh)
-    report.sentences = sum(len(d.pairs) for d in fresh)
 
-    report.stored_articles, report.stored_sentences = write_outputs(
-        output_dir, fresh, list(unchanged.values())
-    )
+    try:
+        for n, chunk in enumerate(chunks, 1):
+            articles, failures = read_files(chunk)
+            report.failures.extend(failures)
+            keys = {a.id: cache_key(a, signature) for a in articles}
+            unchanged = {i: k for i, k in keys.items() if known.get(i) == k}
+            report.reused += len(unchanged)
+            restore_missing_pages(output_dir, unchanged)
+            pending = [a for a in articles if a.id not in unchanged]
+            if not pending:
+                continue
+            args = (pending, spec, signature, options, f"chunk {n}/{len(chunks)}")
+            if distributed:
+                in_flight.append(translate_articles.submit(*args))
+                while len(in_flight) >= window:
+                    collect(in_flight.popleft())
+            else:
+                collect(translate_articles(*args))
+        while in_flight:
+            collect(in_flight.popleft())
+        report.stored_articles, report.stored_sentences = commit_outputs(output_dir, store)
+    finally:
+        store.discard()
+
     report.seconds = time.perf_counter() - started
     create_markdown_artifact(markdown=report.markdown(), key="tolk-digest-report")
     logger.info(
@@ -195,7 +250,6 @@ def digest(
         f"{len(report.failures)} failed in {report.seconds:.1f} s"
     )
     if report.failures:
-        return Failed(
-            message=f"{len(report.failures)} of {report.files} articles failed", data=report
-        )
+        message = f"{len(report.failures)} of {report.files} articles failed"
+        return Failed(message=message, data=report)
     return Completed(message="all articles written", data=report)

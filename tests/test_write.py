@@ -66,7 +66,7 @@ def test_runs_accumulate_and_replace_changed_articles(tmp_path, tiny):
     write_parquet(tmp_path, digests_for(tiny, article("a", "Nieuwe tekst van a."), article("c", "Zin c.")))
     articles = read_table(tmp_path / ARTICLES_FILE, ARTICLES_SCHEMA)
     sentences = read_table(tmp_path / SENTENCES_FILE, SENTENCES_SCHEMA)
-    assert articles["id"].to_pylist() == ["a", "b", "c"]
+    assert articles["id"].to_pylist() == ["b", "a", "c"]  # kept rows, then this run's
     a_rows = [s for s in sentences.to_pylist() if s["article_id"] == "a"]
     assert [s["nl"] for s in a_rows] == ["Nieuwe tekst van a."]
     assert sorted(set(sentences["article_id"].to_pylist())) == ["a", "b", "c"]
@@ -87,11 +87,10 @@ def test_a_crash_while_writing_keeps_the_last_good_output(tmp_path, tiny, monkey
     write_parquet(tmp_path, digests_for(tiny, article("a", "Zin a.")))
     before = (tmp_path / ARTICLES_FILE).read_bytes()
 
-    def crash(table, where, **kwargs):
-        Path(where).write_bytes(b"half a file")
+    def crash(self, batch, *args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pq, "write_table", crash)
+    monkeypatch.setattr(pq.ParquetWriter, "write_batch", crash)
     with pytest.raises(OSError, match="disk full"):
         write_parquet(tmp_path, digests_for(tiny, article("b", "Zin b.")))
     assert (tmp_path / ARTICLES_FILE).read_bytes() == before

@@ -12,9 +12,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from tolk.records import Digest
-from tolk.write_parquet import write_atomic
+from tolk.write_parquet import ARTICLES_FILE, write_atomic
 
 ARTICLES_DIR = "articles"
 INDEX_FILE = "index.md"
@@ -98,8 +99,20 @@ def _write_text(path: Path, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def write_markdown(out_dir: Path, digests: Sequence[Digest], articles: pa.Table) -> None:
-    """Write each digest's page and the index of all stored articles."""
+def page_path(out_dir: Path, article_id: str) -> Path:
+    """Return where an article's page lives."""
+    return out_dir / ARTICLES_DIR / f"{article_id}.md"
+
+
+def write_article_pages(out_dir: Path, digests: Sequence[Digest]) -> None:
+    """Write each digest's page."""
     for digest in digests:
-        _write_text(out_dir / ARTICLES_DIR / f"{digest.article.id}.md", render_article(digest))
-    _write_text(out_dir / INDEX_FILE, render_index(articles))
+        _write_text(page_path(out_dir, digest.article.id), render_article(digest))
+
+
+def write_index(out_dir: Path) -> None:
+    """Write the index of every article stored in the output's articles.parquet."""
+    columns = ["id", "date", "title_en", "summary_en"]
+    _write_text(
+        out_dir / INDEX_FILE, render_index(pq.read_table(out_dir / ARTICLES_FILE, columns=columns))
+    )
