@@ -1,0 +1,52 @@
+"""The Dask path: the same flow, its chunks on worker processes, the same records."""
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from prefect.flows import Flow, load_flow_from_entrypoint
+from prefect.server.schemas.schedules import CronSchedule
+
+from flows.digest import digest
+from flows.runners import api_shared_with_workers, dask_runner
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def records(output_dir: Path) -> tuple[list, list]:
+    articles = pq.read_table(output_dir / "articles.parquet").select(
+        ["id", "title_nl", "title_en", "text_nl", "text_en", "summary_en", "key_points"]
+    )
+    sentences = pq.read_table(output_dir / "sentences.parquet")
+    return articles.to_pylist(), sentences.to_pylist()
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_two_dask_workers_write_the_records_of_a_single_process_run(tmp_path, seed_dir, tiny_marian):
+    params = {"input_dir": str(seed_dir), "model": str(tiny_marian), "chunk_articles": 2}
+    single = digest(output_dir=str(tmp_path / "single"), **params, return_state=True)
+    with api_shared_with_workers():
+        on_dask = digest.with_options(task_runner=dask_runner(workers=2))(
+            output_dir=str(tmp_path / "dask"), **params, return_state=True
+        )
+    assert single.is_completed() and on_dask.is_completed()
+    report = on_dask.result()
+    assert report.translated == 5 and report.failures == []
+    assert records(tmp_path / "dask") == records(tmp_path / "single")
+    pages = lambda d: {p.name: p.read_text() for p in (tmp_path / d / "articles").glob("*.md")}  # noqa: E731
+    assert pages("dask").keys() == pages("single").keys()
+
+
+def test_the_deployments_load_and_name_an_existing_flow():
+    spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    assert {d["name"] for d in spec["deployments"]} == {"daily", "daily-dask"}
+    for deployment in spec["deployments"]:
+        path, _, name = deployment["entrypoint"].partition(":")
+        assert (ROOT / path).exists()
+        flow = load_flow_from_entrypoint(str(ROOT / path) + ":" + name)
+        assert isinstance(flow, Flow) and flow.name == "digest"
+        assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+        for schedule in deployment["schedules"]:
+            CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+        assert deployment["work_pool"]["name"]
