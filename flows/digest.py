@@ -1,9 +1,10 @@
 """The `digest` flow: a folder of Dutch articles in, bilingual Parquet and Markdown out.
 
-Tasks are thin wrappers over the `tolk` stages. The flow only orchestrates: read every file,
-reuse the stored output of articles whose content and settings are unchanged, translate the rest
-in chunks (the model is loaded once per worker process), then write everything that succeeded.
-One bad article is reported, never fatal to the others.
+Tasks are thin wrappers over the `tolk` stages. The flow only orchestrates, chunk by chunk:
+read the files, reuse the stored output of articles whose content and settings are unchanged,
+translate the rest (the model is loaded once per worker process; on Dask, chunks run on the
+workers), stage the results; at the end, merge them into the outputs. One bad article is
+reported, never fatal to the others.
 """
 
 from __future__ import annotations
