@@ -1,6 +1,7 @@
 """The `tolk` command: the edge where errors become messages and exit codes.
 
-Exit status: 0 all articles done, 1 some articles failed (the rest written), 2 bad usage or no model.
+Exit status: 0 all articles done, 1 some articles failed (the rest written), 2 bad usage or no
+model.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 import click
 
 from tolk import __version__
+from tolk.convert import QUANTIZATIONS
 from tolk.errors import TolkError
 from tolk.models import DEFAULT_BEAMS, DEFAULT_MODEL
 
@@ -37,31 +39,53 @@ def flow_options(command):
             type=click.Path(exists=True, file_okay=False, path_type=Path),
         ),
         click.option(
-            "--out", "output_dir", default="outputs", show_default=True,
-            type=click.Path(file_okay=False, path_type=Path), help="Output folder.",
+            "--out",
+            "output_dir",
+            default="outputs",
+            show_default=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Output folder.",
         ),
         click.option(
-            "--model", default=DEFAULT_MODEL, show_default=True,
+            "--model",
+            default=DEFAULT_MODEL,
+            show_default=True,
             help="Model directory, a name under models/, or a Hugging Face id in the local cache.",
         ),
         click.option(
-            "--backend", type=click.Choice(["auto", "torch", "ct2"]), default="auto",
-            show_default=True, help="auto: ct2 when a converted model exists, else torch.",
+            "--backend",
+            type=click.Choice(["auto", "torch", "ct2"]),
+            default="auto",
+            show_default=True,
+            help="auto: ct2 when a converted model exists, else torch.",
         ),
         click.option(
-            "--beams", type=click.IntRange(min=0), default=DEFAULT_BEAMS, show_default=True,
+            "--beams",
+            type=click.IntRange(min=0),
+            default=DEFAULT_BEAMS,
+            show_default=True,
             help="Beam size; 0 takes the model's own generation config.",
         ),
         click.option(
-            "--key-points", "key_points", type=(click.IntRange(min=1), click.IntRange(min=1)),
-            default=(3, 5), show_default=True, help="Fewest and most key points per article.",
+            "--key-points",
+            "key_points",
+            type=(click.IntRange(min=1), click.IntRange(min=1)),
+            default=(3, 5),
+            show_default=True,
+            help="Fewest and most key points per article.",
         ),
         click.option(
-            "--threads", type=click.IntRange(min=0), default=0, show_default=True,
+            "--threads",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
             help="CPU threads for the model; 0 uses every core this process may use.",
         ),
         click.option(
-            "--max-batch-tokens", type=click.IntRange(min=64), default=4096, show_default=True,
+            "--max-batch-tokens",
+            type=click.IntRange(min=64),
+            default=4096,
+            show_default=True,
             help="Padded source tokens per decoding batch.",
         ),
     ]
@@ -70,9 +94,13 @@ def flow_options(command):
     return command
 
 
-def _parameters(input_dir, output_dir, model, backend, beams, key_points, threads, max_batch_tokens):
+def _parameters(
+    input_dir, output_dir, model, backend, beams, key_points, threads, max_batch_tokens
+):
     if key_points[0] > key_points[1]:
-        raise click.BadParameter("the first number must not exceed the second", param_hint="--key-points")
+        raise click.BadParameter(
+            "the first number must not exceed the second", param_hint="--key-points"
+        )
     return {
         "input_dir": str(input_dir),
         "output_dir": str(output_dir),
@@ -146,7 +174,7 @@ def serve(cron: str, name: str, **kwargs) -> None:
 
 @cli.group()
 def models() -> None:
-    """Get and list translation models."""
+    """Get, convert and list translation models."""
 
 
 @models.command("pull")
@@ -181,6 +209,92 @@ def models_list() -> None:
         click.echo(
             f"{info.path.name}\t{info.model_id}\t{info.format}\t{info.compute_type}\t{info.revision[:19]}"
         )
+
+
+@models.command("convert")
+@click.argument("name", default=DEFAULT_MODEL)
+@click.option(
+    "--quantization",
+    type=click.Choice(QUANTIZATIONS),
+    default=None,
+    help="Weight type; default int8 on CPU, int8_float16 where CUDA is present.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Target directory; default models/<name>-ct2-<quantization>/.",
+)
+def models_convert(name: str, quantization: str | None, out: Path | None) -> None:
+    """Convert a transformers Marian model to CTranslate2 for the fast ct2 backend.
+
+    Example: tolk models convert Helsinki-NLP/opus-mt-nl-en --quantization int8
+    """
+    from tolk.convert import convert
+    from tolk.models import resolve
+
+    try:
+        source = resolve(name)
+        info = convert(source, quantization, out)
+    except TolkError as error:
+        _fail(str(error))
+    click.echo(f"{info.model_id} @ {info.revision[:19]} -> {info.path} ({info.compute_type})")
+
+
+@cli.command()
+@click.option(
+    "--model",
+    default=None,
+    help="Transformers Marian model to time; default: random weights, opus-mt-nl-en's shape.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="CPU threads for every variant; 0 uses every core this process may use.",
+)
+@click.option(
+    "--sentences",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Translate an evenly spaced subset of this many seed sentences; 0: all.",
+)
+@click.option(
+    "--variants",
+    default="baseline,torch,ct2-float32,ct2-int8",
+    show_default=True,
+    help="Comma-separated variants to run; the first is the reference for ratios.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Results folder; default benchmarks/results/.",
+)
+def bench(model: str | None, threads: int, sentences: int, variants: str, out: Path | None) -> None:
+    """Time the translation backends on the sentences of seeds/ and write the table.
+
+    Runs benchmarks/translate.py from a tolk checkout (a few minutes on 2 cores) and writes
+    benchmarks/results/translate.json and translate.md.
+
+    Example: tolk bench --threads 2
+    """
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "translate.py"
+    if not script.exists():
+        _fail(f"{script} not found: `tolk bench` runs from a tolk source checkout")
+    argv = [f"--threads={threads}"] if threads else []
+    argv += [f"--variants={variants}"] if variants != "baseline,torch,ct2-float32,ct2-int8" else []
+    argv += [f"--model={model}"] if model else []
+    argv += [f"--sentences={sentences}"] if sentences else []
+    argv += [f"--out={out}"] if out else []
+    spec = importlib.util.spec_from_file_location("tolk_bench_translate", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.exit(module.main(argv))
 
 
 def main() -> None:

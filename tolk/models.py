@@ -96,14 +96,21 @@ def describe(path: Path, model_id: str | None = None, revision: str | None = Non
     fmt = "ctranslate2" if (path / "model.bin").exists() else "transformers"
     if fmt == "ctranslate2":
         source = Path(manifest["source_path"]) if manifest.get("source_path") else None
-        base = describe(source) if source and is_model_dir(source) else None
+        # `tolk models convert` records these; only older manifests need the source read.
+        base = None
+        if "default_beams" not in manifest and source and is_model_dir(source):
+            base = describe(source)
         return ModelInfo(
             path=path,
             model_id=manifest.get("model_id") or model_id or path.name,
             revision=manifest.get("source_revision") or revision or content_revision(path),
             format=fmt,
-            default_beams=base.default_beams if base else DEFAULT_BEAMS,
-            max_input_tokens=base.max_input_tokens if base else 512,
+            default_beams=int(
+                manifest.get("default_beams") or (base.default_beams if base else DEFAULT_BEAMS)
+            ),
+            max_input_tokens=int(
+                manifest.get("max_input_tokens") or (base.max_input_tokens if base else 512)
+            ),
             compute_type=manifest.get("quantization", "float32"),
             source=source,
         )

@@ -1,0 +1,170 @@
+"""The CTranslate2 backend: conversion, manifest, staleness, backend choice, equivalence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tolk.cli import cli
+from tolk.convert import convert, converted_path, stale_reason
+from tolk.errors import ModelNotFound, StaleModel
+from tolk.models import MANIFEST, describe
+from tolk.pipeline import Options, make_signature, segment
+from tolk.read import read_article
+from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
+
+
+@pytest.fixture(scope="session")
+def seed_sentences(seed_dir) -> list[str]:
+    """Give every sentence of the sample articles, in order."""
+    return [
+        pair.nl for path in sorted(seed_dir.glob("*.txt")) for pair in segment(read_article(path))
+    ]
+
+
+@pytest.fixture(scope="session")
+def ct2_store(tmp_path_factory, tiny_marian) -> Path:
+    """Give a model store holding the tiny model converted to CTranslate2 float32."""
+    store = tmp_path_factory.mktemp("store")
+    convert(describe(tiny_marian), "float32", store=store)
+    return store
+
+
+@pytest.fixture
+def own_tiny(tmp_path, tiny_marian) -> Path:
+    """Give a private copy of the tiny model, safe to change."""
+    return Path(shutil.copytree(tiny_marian, tmp_path / "tiny-marian"))
+
+
+def test_convert_writes_model_and_manifest(ct2_store, tiny_marian):
+    source = describe(tiny_marian)
+    target = converted_path(source, "float32", ct2_store)
+    assert target.name == "tiny-marian-ct2-float32"
+    assert (target / "model.bin").exists() and (target / "source.spm").exists()
+    manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["model_id"] == source.model_id
+    assert manifest["source_path"] == str(tiny_marian.resolve())
+    assert manifest["source_revision"] == source.revision
+    assert manifest["source_revision"].startswith("sha256:")
+    assert manifest["quantization"] == "float32"
+    assert manifest["forced_eos"] is True
+    info = describe(target)
+    assert (info.format, info.compute_type, info.revision) == (
+        "ctranslate2",
+        "float32",
+        source.revision,
+    )
+    assert info.max_input_tokens == source.max_input_tokens
+
+
+def test_models_convert_command_writes_int8(tmp_path, tiny_marian):
+    out = tmp_path / "tiny-int8"
+    result = CliRunner().invoke(
+        cli, ["models", "convert", str(tiny_marian), "--quantization", "int8", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith(f"-> {out} (int8)")
+    assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["quantization"] == "int8"
+
+
+def test_models_convert_command_names_a_missing_model(tmp_path):
+    result = CliRunner().invoke(cli, ["models", "convert", str(tmp_path / "nothing")])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: no model ")
+
+
+@pytest.mark.parametrize("command", [["models", "convert"], ["bench"]])
+def test_new_commands_have_help_with_an_example(command):
+    result = CliRunner().invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: tolk " + command[0] in result.output
+
+
+def test_auto_picks_a_fresh_conversion(ct2_store, tiny_marian):
+    info = select_model(TranslatorSpec(model=str(tiny_marian), models_dir=str(ct2_store)))
+    assert info.format == "ctranslate2"
+    assert info.path.parent == ct2_store
+    signature = make_signature(info, Options(beams=2))
+    assert (signature.backend, signature.compute_type) == ("ct2", "float32")
+
+
+def test_torch_backend_keeps_the_transformers_model(ct2_store, tiny_marian):
+    spec = TranslatorSpec(model=str(tiny_marian), backend="torch", models_dir=str(ct2_store))
+    assert select_model(spec).format == "transformers"
+
+
+def test_auto_without_conversion_takes_torch(tmp_path, tiny_marian):
+    spec = TranslatorSpec(model=str(tiny_marian), models_dir=str(tmp_path))
+    assert select_model(spec).format == "transformers"
+
+
+def test_ct2_backend_without_conversion_says_to_convert(tmp_path, tiny_marian):
+    spec = TranslatorSpec(model=str(tiny_marian), backend="ct2", models_dir=str(tmp_path))
+    with pytest.raises(ModelNotFound, match=r"run `tolk models convert .*` first"):
+        select_model(spec)
+
+
+def test_model_may_name_a_ct2_directory(ct2_store, tiny_marian):
+    target = ct2_store / "tiny-marian-ct2-float32"
+    assert select_model(TranslatorSpec(model=str(target))).path == target
+    spec = TranslatorSpec(model=str(target), backend="torch")
+    assert select_model(spec).path.resolve() == tiny_marian.resolve()
+
+
+def test_changed_source_makes_the_conversion_stale(tmp_path, own_tiny, caplog):
+    store = tmp_path / "store"
+    converted = convert(describe(own_tiny), "float32", store=store)
+    assert stale_reason(converted) is None
+    config = json.loads((own_tiny / "generation_config.json").read_text(encoding="utf-8"))
+    config["num_beams"] = 2
+    (own_tiny / "generation_config.json").write_text(json.dumps(config), encoding="utf-8")
+
+    reason = stale_reason(converted)
+    assert reason is not None and f"run `tolk models convert {own_tiny}`" in reason
+    strict = TranslatorSpec(model=str(own_tiny), backend="ct2", models_dir=str(store))
+    with pytest.raises(StaleModel, match="to convert it again"):
+        select_model(strict)
+    with pytest.raises(StaleModel):
+        select_model(TranslatorSpec(model=str(converted.path), backend="ct2"))
+    with caplog.at_level(logging.WARNING, logger="tolk.translate"):
+        auto = select_model(TranslatorSpec(model=str(own_tiny), models_dir=str(store)))
+    assert auto.format == "transformers"
+    assert "translating with the torch backend meanwhile" in caplog.text
+
+
+def test_ct2_float32_greedy_equals_torch_greedy(ct2_store, tiny_marian, seed_sentences):
+    torch_side = load_translator(TranslatorSpec(model=str(tiny_marian), backend="torch", threads=1))
+    ct2_side = load_translator(
+        TranslatorSpec(model=str(tiny_marian), backend="ct2", threads=1, models_dir=str(ct2_store))
+    )
+    assert (ct2_side.backend, ct2_side.compute_type) == ("ct2", "float32")
+    # The length cap depends on a batch's padded width: give both the same batches.
+    torch_side.policy = ct2_side.policy = BatchPolicy(max_batch_sentences=16)
+    expected = torch_side.translate(seed_sentences, beams=1)
+    got = ct2_side.translate(seed_sentences, beams=1)
+    assert len(seed_sentences) > 150
+    assert [t.text for t in got] == [t.text for t in expected]
+
+
+def test_ct2_int8_translates_every_sentence(tmp_path, tiny_marian, seed_sentences):
+    converted = convert(describe(tiny_marian), "int8", store=tmp_path)
+    translator = load_translator(
+        TranslatorSpec(model=str(converted.path), backend="ct2", threads=1)
+    )
+    assert translator.compute_type == "int8"
+    out = translator.translate(seed_sentences[:20], beams=2)
+    assert len(out) == 20 and all(t.text for t in out)
+
+
+def test_ct2_caps_decoding_like_the_torch_backend(ct2_store):
+    translator = load_translator(
+        TranslatorSpec(model=str(ct2_store / "tiny-marian-ct2-float32"), threads=1)
+    )
+    # torch: max_new_tokens = min(limit, 2 * width + 16), the last of them a forced EOS.
+    assert translator.decoding_lengths([3, 7], width=10) == (1, 35)
+    assert translator.decoding_lengths([400], width=400) == (1, translator.max_input_tokens - 1)

@@ -1,0 +1,132 @@
+"""The translator base class: batching by a token budget, splitting, dedupe and order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import pytest
+
+from tolk.translate.base import BatchPolicy, Translator, has_letters, plan_batches, split_long
+
+
+class UpperTranslator(Translator):
+    """A backend that counts words as tokens and 'translates' to upper case."""
+
+    backend = "upper"
+    compute_type = "none"
+    device = "cpu"
+
+    def __init__(self, limit: int = 50, policy: BatchPolicy | None = None) -> None:
+        super().__init__(policy)
+        self.max_input_tokens = limit
+        self.batches: list[list[str]] = []
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(text.split()) + 1 for text in texts]  # + end of sentence
+
+    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
+        assert all(n <= self.max_input_tokens for n in self.count_tokens(texts))
+        self.batches.append(list(texts))
+        return [text.upper() for text in texts]
+
+
+PLAN_CASES = [
+    # lengths, budget, most sentences
+    ([5, 3, 9, 1, 7, 7, 2], 20, 64),
+    ([10] * 10, 35, 64),
+    ([40, 1, 1, 1], 30, 64),  # one item over the budget still gets its own batch
+    ([3] * 100, 4096, 16),
+    ([], 100, 8),
+    ([12, 30, 4, 4, 4, 18, 25, 9, 1, 60, 2], 64, 3),
+]
+
+
+@pytest.mark.parametrize(("lengths", "budget", "most"), PLAN_CASES)
+def test_plan_batches_covers_every_index_once_within_budget(lengths, budget, most):
+    policy = BatchPolicy(max_batch_tokens=budget, max_batch_sentences=most)
+    batches = plan_batches(lengths, policy)
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        width = max(lengths[i] for i in batch)
+        assert len(batch) == 1 or width * len(batch) <= budget
+        assert len(batch) <= most
+    # Sorted longest first across the whole input, not per batch.
+    flat = [lengths[i] for batch in batches for i in batch]
+    assert flat == sorted(flat, reverse=True)
+
+
+SPLIT_CASES = [
+    # text, limit, the first part must end with
+    ("een twee drie vier; vijf zes zeven acht negen", 6, ";"),
+    ("een twee drie vier: vijf zes, zeven acht negen", 6, ":"),
+    ("een twee drie, vier vijf zes, zeven acht negen tien", 6, ","),
+    ("een twee drie vier vijf zes zeven acht negen tien elf twaalf", 4, ""),
+    ("eentweedrievierenvijftigzesenzeventigachtennegentig", 1, ""),
+]
+
+
+@pytest.mark.parametrize(("text", "limit", "first_ends"), SPLIT_CASES)
+def test_split_long_cuts_at_clauses_and_loses_no_text(text, limit, first_ends):
+    def count(s: str) -> int:
+        return len(s.split()) if " " in s.strip() else max(1, len(s) // 10)
+
+    parts = split_long(text, count, limit)
+    assert all(count(part) <= limit for part in parts)
+    assert re.sub(r"\s+", "", "".join(parts)) == re.sub(r"\s+", "", text)
+    assert parts[0].endswith(first_ends)
+
+
+def test_split_long_keeps_short_text_whole():
+    assert split_long("kort en goed", lambda s: len(s.split()), 10) == ["kort en goed"]
+
+
+def test_translate_restores_order_across_batches():
+    translator = UpperTranslator(policy=BatchPolicy(max_batch_tokens=12, max_batch_sentences=64))
+    sentences = [" ".join(["woord"] * n) + f" {n}" for n in (3, 9, 1, 5, 2, 8, 4)]
+    out = translator.translate(sentences, beams=1)
+    assert [t.text for t in out] == [s.upper() for s in sentences]
+    assert len(translator.batches) > 1
+    # Each batch holds neighbours in length order: the longest sentences came first.
+    assert translator.batches[0][0] == sentences[1]
+
+
+def test_translate_copies_sentences_without_letters():
+    translator = UpperTranslator()
+    out = translator.translate(["12.000", "Ja.", "—", "3-2"], beams=1)
+    assert [t.text for t in out] == ["12.000", "JA.", "—", "3-2"]
+    assert translator.batches == [["Ja."]]
+    assert not has_letters("1.000,50 %")
+
+
+def test_translate_decodes_each_distinct_sentence_once():
+    translator = UpperTranslator()
+    out = translator.translate(["Hallo.", "Dag.", "Hallo.", "Hallo."], beams=1)
+    assert [t.text for t in out] == ["HALLO.", "DAG.", "HALLO.", "HALLO."]
+    decoded = [text for batch in translator.batches for text in batch]
+    assert sorted(decoded) == ["Dag.", "Hallo."]
+    assert translator.stats["sentences"] == 4 and translator.stats["decoded"] == 2
+
+
+def test_translate_splits_and_warns_for_over_limit_sentences():
+    translator = UpperTranslator(limit=5)
+    long = "een twee drie vier; vijf zes zeven acht, negen tien elf"
+    out = translator.translate(["Kort.", long], beams=1)
+    assert out[0] == type(out[0])("KORT.")
+    assert out[1].text.split() == long.upper().split()
+    assert out[1].warning is not None
+    assert re.fullmatch(
+        r"sentence of 12 tokens is over the model's limit of 5: translated in \d+ parts cut at "
+        r"clause boundaries",
+        out[1].warning,
+    )
+
+
+def test_translate_reports_progress():
+    translator = UpperTranslator(policy=BatchPolicy(max_batch_tokens=8))
+    seen: list[tuple[int, int]] = []
+    translator.translate(
+        ["a b c", "d e f", "g h", "i"], beams=1, progress=lambda *p: seen.append(p)
+    )
+    assert seen[-1] == (4, 4)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
