@@ -65,7 +65,9 @@ def test_models_list_shows_a_stored_model(tmp_path, tiny_marian, monkeypatch):
     monkeypatch.setenv("TOLK_MODELS_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["models", "list"])
     assert result.exit_code == 0
-    assert result.output.startswith("tiny\t") and "\ttransformers\tfloat32\tsha256:" in result.output
+    assert (
+        result.output.startswith("tiny\t") and "\ttransformers\tfloat32\tsha256:" in result.output
+    )
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -80,10 +82,15 @@ def test_bad_files_are_reported_and_the_good_ones_written(tmp_path, seed_dir, ti
     (input_dir / "oud.txt").write_bytes("Oekraïne en Chávez: het café is dicht.".encode("cp1252"))
     out = tmp_path / "out"
 
-    result = CliRunner().invoke(cli, ["run", str(input_dir), "--out", str(out), "--model", str(tiny_marian)])
+    result = CliRunner().invoke(
+        cli, ["run", str(input_dir), "--out", str(out), "--model", str(tiny_marian)]
+    )
 
     assert result.exit_code == 1, result.output
-    assert f"FAILED {input_dir / 'leeg.txt'}: {input_dir / 'leeg.txt'}: the file is empty" in result.output
+    assert (
+        f"FAILED {input_dir / 'leeg.txt'}: {input_dir / 'leeg.txt'}: the file is empty"
+        in result.output
+    )
     assert f"FAILED {input_dir / 'plaatje.txt'}: " in result.output
     assert "looks like a binary file" in result.output
     rows = {r["id"]: r for r in pq.read_table(out / "articles.parquet").to_pylist()}

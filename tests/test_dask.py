@@ -23,7 +23,9 @@ def records(output_dir: Path) -> tuple[list, list]:
 
 
 @pytest.mark.usefixtures("prefect_harness")
-def test_two_dask_workers_write_the_records_of_a_single_process_run(tmp_path, seed_dir, tiny_marian):
+def test_two_dask_workers_write_the_records_of_a_single_process_run(
+    tmp_path, seed_dir, tiny_marian
+):
     params = {"input_dir": str(seed_dir), "model": str(tiny_marian), "chunk_articles": 2}
     single = digest(output_dir=str(tmp_path / "single"), **params, return_state=True)
     with api_shared_with_workers():

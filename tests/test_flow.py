@@ -92,25 +92,35 @@ def test_a_changed_file_replaces_its_rows(first_run, tiny_marian):
     input_dir, output_dir, _, _ = first_run
     before = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}
     changed = input_dir / "003_775a97f34768ba9e.txt"
-    changed.write_text("Kremlin\n\nHet Kremlin zwijgt over Venezuela. Dat is nieuw.\n", encoding="utf-8")
+    changed.write_text(
+        "Kremlin\n\nHet Kremlin zwijgt over Venezuela. Dat is nieuw.\n", encoding="utf-8"
+    )
     state, report = run(input_dir, output_dir, tiny_marian)
     assert (report.translated, report.reused) == (1, 4)
     after = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}
     assert after.keys() == before.keys()
-    assert after[changed.stem]["text_nl"] == "Kremlin\n\nHet Kremlin zwijgt over Venezuela. Dat is nieuw."
+    assert (
+        after[changed.stem]["text_nl"]
+        == "Kremlin\n\nHet Kremlin zwijgt over Venezuela. Dat is nieuw."
+    )
     assert after[changed.stem]["sha256"] != before[changed.stem]["sha256"]
     for other in before.keys() - {changed.stem}:
         assert after[other]["written_at"] == before[other]["written_at"]
     rows = pq.read_table(output_dir / "sentences.parquet").to_pylist()
     assert [r["nl"] for r in rows if r["article_id"] == changed.stem] == [
-        "Kremlin", "Het Kremlin zwijgt over Venezuela.", "Dat is nieuw.",
+        "Kremlin",
+        "Het Kremlin zwijgt over Venezuela.",
+        "Dat is nieuw.",
     ]
 
 
 def test_new_settings_redo_the_work(first_run, tiny_marian):
     input_dir, output_dir, _, _ = first_run
     state = digest(
-        input_dir=str(input_dir), output_dir=str(output_dir), model=str(tiny_marian), beams=1,
+        input_dir=str(input_dir),
+        output_dir=str(output_dir),
+        model=str(tiny_marian),
+        beams=1,
         return_state=True,
     )
     report = state.result(raise_on_failure=False)

@@ -31,9 +31,14 @@ def test_classify(text, kind):
 
 
 def test_date_marker_is_metadata_not_text():
-    date, paragraphs = parse(" date 2019-03 Een van de twee toestellen. Beeld AFP\n\nTweede alinea.")
+    date, paragraphs = parse(
+        " date 2019-03 Een van de twee toestellen. Beeld AFP\n\nTweede alinea."
+    )
     assert date == "2019-03"
-    assert [p.text for p in paragraphs] == ["Een van de twee toestellen. Beeld AFP", "Tweede alinea."]
+    assert [p.text for p in paragraphs] == [
+        "Een van de twee toestellen. Beeld AFP",
+        "Tweede alinea.",
+    ]
     assert paragraphs[0].kind == "caption"
 
 
@@ -46,10 +51,10 @@ def test_no_date_marker():
 @pytest.mark.parametrize(
     "data",
     [
-        "Eerste alinea.\n\nTweede alinea.\n".encode(),
-        "Eerste alinea.\r\n\r\nTweede alinea.\r\n".encode(),
+        b"Eerste alinea.\n\nTweede alinea.\n",
+        b"Eerste alinea.\r\n\r\nTweede alinea.\r\n",
         "\ufeffEerste alinea.\n\nTweede alinea.".encode(),
-        "Eerste alinea.\n \t\n\n\nTweede alinea.".encode(),
+        b"Eerste alinea.\n \t\n\n\nTweede alinea.",
     ],
     ids=["lf", "crlf", "bom", "blank-lines-with-spaces"],
 )
@@ -102,9 +107,7 @@ def test_seed_articles_keep_every_character(seed_dir: Path):
 
 def test_seed_articles_are_typed(seed_dir: Path):
     kinds = {
-        p.text: p.kind
-        for path in find_articles(seed_dir)
-        for p in read_article(path).paragraphs
+        p.text: p.kind for path in find_articles(seed_dir) for p in read_article(path).paragraphs
     }
     assert kinds["Speciale eenheden"] == "heading"
     assert kinds["17 miljard"] == "heading"

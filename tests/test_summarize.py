@@ -55,7 +55,10 @@ def test_choice_is_made_on_the_dutch_not_the_english():
 
 
 def test_headings_captions_and_short_lines_are_not_key_points():
-    sentences = ARTICLE + ["Russische militairen in Venezuela", "Russische militairen Venezuela Beeld AFP"]
+    sentences = ARTICLE + [
+        "Russische militairen in Venezuela",
+        "Russische militairen Venezuela Beeld AFP",
+    ]
     kinds = ["body"] * len(ARTICLE) + ["heading", "caption"]
     chosen = {p.sentence_index for p in pick_key_points(pairs_of(sentences, kinds))}
     assert not chosen & {len(ARTICLE), len(ARTICLE) + 1}
@@ -89,11 +92,17 @@ def test_article_of_only_headings_still_gets_key_points():
 
 
 def test_stop_words_are_not_content():
-    assert content_words("De VS en het Kremlin zijn het niet eens over olie.") == ["vs", "kremlin", "olie"]
+    assert content_words("De VS en het Kremlin zijn het niet eens over olie.") == [
+        "vs",
+        "kremlin",
+        "olie",
+    ]
 
 
 def test_seed_articles_get_three_to_five_key_points(seed_dir):
     for path in find_articles(seed_dir):
         pairs = segment(read_article(path))
-        key_points, _ = summarize(pairs_of([p.nl for p in pairs], [p.paragraph_kind for p in pairs]))
+        key_points, _ = summarize(
+            pairs_of([p.nl for p in pairs], [p.paragraph_kind for p in pairs])
+        )
         assert 3 <= len(key_points) <= 5, path.name

@@ -1,7 +1,6 @@
 import os
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -62,8 +61,12 @@ def test_parquet_schemas_metadata_and_compression(tmp_path, tiny):
 
 
 def test_runs_accumulate_and_replace_changed_articles(tmp_path, tiny):
-    write_parquet(tmp_path, digests_for(tiny, article("a", "Zin een. Zin twee."), article("b", "Zin b.")))
-    write_parquet(tmp_path, digests_for(tiny, article("a", "Nieuwe tekst van a."), article("c", "Zin c.")))
+    write_parquet(
+        tmp_path, digests_for(tiny, article("a", "Zin een. Zin twee."), article("b", "Zin b."))
+    )
+    write_parquet(
+        tmp_path, digests_for(tiny, article("a", "Nieuwe tekst van a."), article("c", "Zin c."))
+    )
     articles = read_table(tmp_path / ARTICLES_FILE, ARTICLES_SCHEMA)
     sentences = read_table(tmp_path / SENTENCES_FILE, SENTENCES_SCHEMA)
     assert articles["id"].to_pylist() == ["b", "a", "c"]  # kept rows, then this run's
@@ -73,7 +76,10 @@ def test_runs_accumulate_and_replace_changed_articles(tmp_path, tiny):
 
 
 def test_stored_digests_round_trip(tmp_path, tiny):
-    [digest] = digests_for(tiny, article("a", "Kop\n\nDe eerste zin is lang genoeg om te tellen. En nog een zin erbij."))
+    [digest] = digests_for(
+        tiny,
+        article("a", "Kop\n\nDe eerste zin is lang genoeg om te tellen. En nog een zin erbij."),
+    )
     write_parquet(tmp_path, [digest])
     back = stored_digests(tmp_path, {"a": digest.cache_key})["a"]
     assert back.pairs == digest.pairs
@@ -114,11 +120,27 @@ def test_article_text_cannot_inject_markup(tiny):
 
 @pytest.mark.parametrize(
     "text",
-    ["[a](b)", "<b>vet</b>", "a | b", "*x*", "`code`", "![i](j)", "- item", "2) twee", "AT&T", "\\"],
+    [
+        "[a](b)",
+        "<b>vet</b>",
+        "a | b",
+        "*x*",
+        "`code`",
+        "![i](j)",
+        "- item",
+        "2) twee",
+        "AT&T",
+        "\\",
+    ],
 )
 def test_escape_renders_literally(text):
     html = rendered(escape(text))
-    plain = re.sub(r"</?p>\n?", "", html).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    plain = (
+        re.sub(r"</?p>\n?", "", html)
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+    )
     assert plain == text
 
 
@@ -129,7 +151,9 @@ def test_article_page_layout(tiny):
     headings = re.findall(r"^#+ .*$", page, re.MULTILINE)
     assert headings[0].startswith("# ")
     assert [h for h in headings if h.startswith("## ")] == [
-        "## Summary", "## Key points", "## Full text",
+        "## Summary",
+        "## Key points",
+        "## Full text",
     ]
     assert "Photo: AFP" in page and "> Een foto van het vliegveld\\. Beeld AFP" not in page
     assert "Source SHA-256 `" + "0" * 64 + "`" in page
@@ -137,7 +161,9 @@ def test_article_page_layout(tiny):
 
 
 def test_index_lists_every_article_with_a_link(tmp_path, tiny):
-    write_parquet(tmp_path, digests_for(tiny, article("a b", "Zin a."), article("c", "Zin c.", None)))
+    write_parquet(
+        tmp_path, digests_for(tiny, article("a b", "Zin a."), article("c", "Zin c.", None))
+    )
     index = render_index(read_table(tmp_path / ARTICLES_FILE, ARTICLES_SCHEMA))
     assert "(articles/a%20b.md)" in index and "(articles/c.md)" in index
     assert index.index("2025-11") < index.index("undated")
