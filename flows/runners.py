@@ -56,6 +56,9 @@ def api_shared_with_workers() -> Iterator[None]:
         with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
             yield
     finally:
+        from prefect.logging.handlers import APILogHandler
+
+        APILogHandler().flush()  # the run's last log lines, before their server goes away
         _restore("PREFECT_API_URL", previous)
         server.stop()
 

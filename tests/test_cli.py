@@ -98,3 +98,10 @@ def test_bad_files_are_reported_and_the_good_ones_written(tmp_path, seed_dir, ti
     assert rows["oud"]["text_nl"] == "Oekraïne en Chávez: het café is dicht."
     assert any("cp1252" in w for w in rows["oud"]["warnings"])
     assert (out / "articles" / "oud.md").exists()
+
+
+def test_workers_and_dask_address_exclude_each_other(seed_dir, tiny_marian):
+    args = ["run", str(seed_dir), "--model", str(tiny_marian), "--workers", "2"]
+    result = CliRunner().invoke(cli, [*args, "--dask-address", "tcp://127.0.0.1:8786"])
+    assert result.exit_code == 2
+    assert "give --workers or --dask-address, not both" in result.output

@@ -132,17 +132,38 @@ def cli() -> None:
 
 @cli.command()
 @flow_options
-def run(**kwargs) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Translate on a local Dask cluster of N worker processes; 0 runs in this process.",
+)
+@click.option(
+    "--dask-address",
+    metavar="URL",
+    help="Translate on an existing Dask cluster, e.g. tcp://scheduler:8786.",
+)
+def run(workers: int, dask_address: str | None, **kwargs) -> None:
     """Run the digest flow once over INPUT_DIR (default: seeds).
 
-    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en
+    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en --workers 2
     """
     params = _parameters(**kwargs)
+    if workers and dask_address:
+        raise click.UsageError("give --workers or --dask-address, not both")
     _check_model(params["model"], params["backend"])
     _quiet_prefect()
     from flows.digest import digest
 
-    state = digest(**params, return_state=True)
+    if workers or dask_address:
+        from flows.runners import api_shared_with_workers, dask_runner
+
+        with api_shared_with_workers():
+            flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
+            state = flow(**params, return_state=True)
+    else:
+        state = digest(**params, return_state=True)
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         _fail(f"the run stopped: {type(report).__name__}: {report}", EXIT_SOME_FAILED)
