@@ -1,10 +1,12 @@
-"""Benchmark Dutch sentence splitters on the UD Dutch Alpino dev set.
+"""Benchmark Dutch sentence splitters on UD Dutch gold data: the dev set and held-out sets.
 
-Takes the gold sentences of the CoNLL-U file, rebuilds each newspaper paragraph by joining
-its sentences with single spaces, and gives boundary precision, recall and F1 (micro-averaged
-over paragraphs) plus sentences per second for tolk and its peers, as a Markdown table.
+Takes the gold sentences of each CoNLL-U file under benchmarks/data/, rebuilds each paragraph
+by joining its sentences with single spaces, and gives boundary precision, recall and F1
+(micro-averaged over paragraphs) plus sentences per second for tolk and its peers, as one
+Markdown table per data set. The dev set is the one tolk's rules were tuned on; every other
+data set is held out.
 
-    python benchmarks/segmentation.py [--errors N] [--json PATH] [--repeats N]
+    python benchmarks/segmentation.py [--data PATH] [--errors N] [--json PATH] [--repeats N]
 """
 
 import argparse
@@ -18,10 +20,12 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_SET = Path(__file__).resolve().parent / "data" / "ud-dutch-alpino" / "nl_alpino-ud-dev.conllu"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEV_SET = DATA_DIR / "ud-dutch-alpino" / "nl_alpino-ud-dev.conllu"
 
-# A sent_id reads DOC\DOC.p.N.s.M; the paragraph is DOC plus N.
-SENT_ID = re.compile(r"^(?P<doc>[^\\]+)\\.*\.p\.(?P<par>\d+)\.s\.\d+$")
+# A sent_id reads DOC\DOC.p.N.s.M (or .s.M.K for a sentence split in two); the paragraph is
+# DOC plus N.
+SENT_ID = re.compile(r"^(?P<doc>[^\\]+)\\.*\.p\.(?P<par>\d+)\.s\.\d+(?:\.\d+)*$")
 NAIVE_BOUNDARY = re.compile(r"(?<=[.!?])\s+")
 
 Splitter = Callable[[str], list[str]]
@@ -133,6 +137,14 @@ def describe_run(data: Path, paragraphs: int, sentences: int, repeats: int) -> d
     }
 
 
+def data_sets(data: Path | None = None) -> list[tuple[str, Path]]:
+    """List (role, path) for each gold CoNLL-U file: the dev set first, then the held-out sets."""
+    if data is not None:
+        return [("dev, the tuning set" if data.resolve() == DEV_SET else "held-out", data)]
+    held_out = sorted(path for path in DATA_DIR.glob("*/*.conllu") if path != DEV_SET)
+    return [("dev, the tuning set", DEV_SET)] + [("held-out", path) for path in held_out]
+
+
 def print_errors(split: Splitter, paragraphs: list[list[str]], limit: int) -> None:
     """Print the first paragraphs where the splitter disagrees with gold."""
     shown = 0
@@ -147,28 +159,8 @@ def print_errors(split: Splitter, paragraphs: list[list[str]], limit: int) -> No
             break
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEV_SET, help="CoNLL-U file with gold splits")
-    parser.add_argument("--repeats", type=int, default=5, help="timed passes per splitter")
-    parser.add_argument("--errors", type=int, default=0, metavar="N", help="show N tolk errors")
-    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
-    args = parser.parse_args(argv)
-
-    paragraphs = load_paragraphs(args.data)
-    splitters = make_splitters()
-    if args.errors:
-        print_errors(splitters["tolk"], paragraphs, args.errors)
-
-    results: dict[str, dict[str, float] | str] = {
-        name: split if isinstance(split, str) else measure(split, paragraphs, args.repeats)
-        for name, split in splitters.items()
-    }
-
-    count = sum(map(len, paragraphs))
-    signature = describe_run(args.data, len(paragraphs), count, args.repeats)
-    print(f"UD Dutch Alpino dev: {len(paragraphs)} paragraphs, {count} sentences\n")
+def print_table(results: dict[str, dict[str, float] | str]) -> None:
+    """Print one Markdown table row per splitter."""
     print("| splitter | precision | recall | F1 | sentences/s |")
     print("|---|---:|---:|---:|---:|")
     for name, result in results.items():
@@ -179,10 +171,39 @@ def main(argv: list[str] | None = None) -> int:
                 f"| {name} | {result['precision']:.3f} | {result['recall']:.3f} "
                 f"| {result['f1']:.3f} | {result['sentences_per_second']:,.0f} |"
             )
-    print("\n" + "|".join(f"{key}:{value}" for key, value in signature.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print one table per data set."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, help="score only this CoNLL-U file (default: every set in data/)"
+    )
+    parser.add_argument("--repeats", type=int, default=5, help="timed passes per splitter")
+    parser.add_argument("--errors", type=int, default=0, metavar="N", help="show N tolk errors")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    args = parser.parse_args(argv)
+
+    splitters = make_splitters()
+    report = []
+    for index, (role, path) in enumerate(data_sets(args.data)):
+        paragraphs = load_paragraphs(path)
+        count = sum(map(len, paragraphs))
+        name = f"{path.parent.name}/{path.name}"
+        print(("\n" if index else "") + f"{name} ({role}): {len(paragraphs)} paragraphs, ", end="")
+        print(f"{count} sentences\n")
+        if args.errors:
+            print_errors(splitters["tolk"], paragraphs, args.errors)
+        results: dict[str, dict[str, float] | str] = {
+            name: split if isinstance(split, str) else measure(split, paragraphs, args.repeats)
+            for name, split in splitters.items()
+        }
+        signature = describe_run(path, len(paragraphs), count, args.repeats)
+        print_table(results)
+        print("\n" + "|".join(f"{key}:{value}" for key, value in signature.items()))
+        report.append({"role": role, "signature": signature, "results": results})
     if args.json:
-        report = {"signature": signature, "results": results}
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        args.json.write_text(json.dumps({"data_sets": report}, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

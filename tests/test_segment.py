@@ -155,6 +155,23 @@ ABBREVIATIONS = [
         "Onzin, roepen de VS. De operatie is een Russische campagne.",
         ["Onzin, roepen de VS.", "De operatie is een Russische campagne."],
     ),
+    # Abbreviated prepositions are followed by the rest of the sentence, names included.
+    (
+        "De daders werden d.m.v. Camerabeelden opgespoord. Het ongeluk gebeurde t.h.v. Utrecht.",
+        [
+            "De daders werden d.m.v. Camerabeelden opgespoord.",
+            "Het ongeluk gebeurde t.h.v. Utrecht.",
+        ],
+    ),
+    (
+        "Hij zocht m.b.v. Google, i.o.v. Rijkswaterstaat en t.g.v. Koningsdag. Het lukte.",
+        ["Hij zocht m.b.v. Google, i.o.v. Rijkswaterstaat en t.g.v. Koningsdag.", "Het lukte."],
+    ),
+    # Titles before a name.
+    (
+        "Burg. Halsema opende de markt. Gen. Mulder en kapt. De Boer waren er ook.",
+        ["Burg. Halsema opende de markt.", "Gen. Mulder en kapt. De Boer waren er ook."],
+    ),
 ]
 
 INITIALS = [
@@ -333,6 +350,47 @@ def test_dev_set_boundary_f1_is_at_least_099() -> None:
     paragraphs = benchmark.load_paragraphs()
     result = benchmark.score((gold, split_sentences(" ".join(gold))) for gold in paragraphs)
     assert result["f1"] >= 0.99, result
+
+
+def held_out_sets() -> list:
+    """Return the paths of the held-out gold sets present under benchmarks/data/."""
+    return [path for role, path in load_benchmark().data_sets() if role == "held-out"]
+
+
+def test_held_out_set_boundary_f1_is_at_least_099() -> None:
+    benchmark = load_benchmark()
+    paths = held_out_sets()
+    if not paths:
+        pytest.skip("no held-out gold data in benchmarks/data/")
+    for path in paths:
+        paragraphs = benchmark.load_paragraphs(path)
+        result = benchmark.score((gold, split_sentences(" ".join(gold))) for gold in paragraphs)
+        assert result["f1"] >= 0.99, (path.name, result)
+
+
+def test_held_out_paragraphs_lose_no_characters() -> None:
+    for path in held_out_sets():
+        for gold in load_benchmark().load_paragraphs(path):
+            paragraph = " ".join(gold)
+            assert non_space("".join(split_sentences(paragraph))) == non_space(paragraph)
+
+
+def test_sent_ids_of_split_sentences_keep_their_paragraph(tmp_path: Path) -> None:
+    conllu = tmp_path / "split.conllu"
+    conllu.write_text(
+        "# sent_id = D\\D.p.4.s.3.1\n# text = Een.\n\n"
+        "# sent_id = D\\D.p.4.s.3.2\n# text = Twee.\n\n"
+        "# sent_id = D\\D.p.5.s.1\n# text = Drie.\n",
+        encoding="utf-8",
+    )
+    assert load_benchmark().load_paragraphs(conllu) == [["Een.", "Twee."], ["Drie."]]
+
+
+def test_dev_set_is_listed_first_and_held_out_sets_after() -> None:
+    benchmark = load_benchmark()
+    sets = benchmark.data_sets()
+    assert sets[0] == ("dev, the tuning set", benchmark.DEV_SET)
+    assert all(role == "held-out" and path != benchmark.DEV_SET for role, path in sets[1:])
 
 
 def test_missing_peers_are_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,8 +13,10 @@ import re
 NEVER_FINAL = frozenset(
     """
     dhr hr mevr mw mej mr dr drs ir ing prof em ds mgr jhr br zr st th lt kol wethr pres sen
+    burg gen kapt adm sgt insp kard
     ned gebr fa prov v n o.a bijv bv vb d.w.z dwz m.b.t mbt t.o.v tov i.p.v ipv n.a.v nav
     m.u.v t.a.v t.b.v i.v.m i.s.m i.o.m o.l.v m.i.v o.b.v i.h.a i.h.b m.n z.g zgn resp vs c.q cq
+    d.m.v dmv m.b.v mbv t.g.v tgv i.o.v t.h.v o.i.v m.m.v t.w.v i.c.m v.w.b i.t.t
     nl vnl ca ong ongev plm nr blz pag art afd fig afb vgl incl excl evt
     """.split()
 )
