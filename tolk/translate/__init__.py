@@ -96,7 +96,7 @@ def select_model(spec: TranslatorSpec) -> ModelInfo:
 
 # On CPU, decoding is bound by the 67k-word output layer: its logits for many rows at once
 # (sentences x beams) leave the cache, and beam search reorders a larger cache every step.
-# About 32 rows per step is fastest on both backends (see docs/performance.md).
+# About 32 rows per step is fastest on both backends (see the README, Performance).
 CPU_MAX_BATCH_SENTENCES = {"transformers": 16, "ctranslate2": 32}
 
 
