@@ -64,12 +64,12 @@ def child(args: argparse.Namespace) -> None:
     """Run the flow once in this process and print its measurements as JSON."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.digest import digest
-    from flows.runners import api_shared_with_workers, dask_runner
+    from flows.runners import dask_runner, shared_api
 
     params = {"input_dir": args.input, "output_dir": args.output, "model": args.model}
     started = time.perf_counter()
     if args.workers > 1:
-        with api_shared_with_workers():
+        with shared_api():
             flow = digest.with_options(task_runner=dask_runner(workers=args.workers))
             state = flow(**params, return_state=True)
     else:

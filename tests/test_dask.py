@@ -9,7 +9,7 @@ from prefect.flows import Flow, load_flow_from_entrypoint
 from prefect.server.schemas.schedules import CronSchedule
 
 from flows.digest import digest
-from flows.runners import api_shared_with_workers, dask_runner
+from flows.runners import dask_runner, shared_api
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def test_two_dask_workers_write_the_records_of_a_single_process_run(
 ):
     params = {"input_dir": str(seed_dir), "model": str(tiny_marian), "chunk_articles": 2}
     single = digest(output_dir=str(tmp_path / "single"), **params, return_state=True)
-    with api_shared_with_workers():
+    with shared_api():
         on_dask = digest.with_options(task_runner=dask_runner(workers=2))(
             output_dir=str(tmp_path / "dask"), **params, return_state=True
         )

@@ -157,9 +157,9 @@ def run(workers: int, dask_address: str | None, **kwargs) -> None:
     from flows.digest import digest
 
     if workers or dask_address:
-        from flows.runners import api_shared_with_workers, dask_runner
+        from flows.runners import dask_runner, shared_api
 
-        with api_shared_with_workers():
+        with shared_api():
             flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
             state = flow(**params, return_state=True)
     else:
@@ -189,8 +189,11 @@ def serve(cron: str, name: str, **kwargs) -> None:
     _check_model(params["model"], params["backend"])
     _quiet_prefect()
     from flows.digest import digest
+    from flows.runners import shared_api
 
-    digest.serve(name=name, cron=cron, parameters=params)
+    with shared_api(scheduler=True) as url:
+        click.echo(f"Prefect API: {url}")
+        digest.serve(name=name, cron=cron, parameters=params)
 
 
 @cli.group()
