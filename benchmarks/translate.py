@@ -64,10 +64,28 @@ class _RecordingCt2:
 
     def translate_batch(self, source, **kwargs):
         results = self.inner.translate_batch(source, **kwargs)
+        if kwargs.get("asynchronous"):
+            pairs = zip(source, results, strict=True)
+            return [_RecordingResult(self, tokens, r) for tokens, r in pairs]
         for tokens, result in zip(source, results, strict=True):
-            key = tuple(self.tokenizer.convert_tokens_to_ids(tokens))
-            self.sink[key] = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+            self.record(tokens, result)
         return results
+
+    def record(self, tokens, result) -> None:
+        key = tuple(self.tokenizer.convert_tokens_to_ids(tokens))
+        self.sink[key] = self.tokenizer.convert_tokens_to_ids(result.hypotheses[0])
+
+
+class _RecordingResult:
+    """An asynchronous ctranslate2 result that records its output when it is read."""
+
+    def __init__(self, owner: _RecordingCt2, tokens, pending) -> None:
+        self.owner, self.tokens, self.pending = owner, tokens, pending
+
+    def result(self):
+        result = self.pending.result()
+        self.owner.record(self.tokens, result)
+        return result
 
 
 def _baseline(model_dir: str, sentences: list[str], beams: int, sink: dict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -104,6 +104,11 @@ class Translator(ABC):
     def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
         """Translate one batch of texts that all fit the model's input limit."""
 
+    def decode_batches(self, batches: Sequence[Sequence[str]], beams: int) -> Iterator[list[str]]:
+        """Translate batches, yielding each one's output in order (a backend may overlap them)."""
+        for texts in batches:
+            yield self.decode_batch(texts, beams)
+
     def translate(
         self, sentences: Sequence[str], beams: int, progress: Progress | None = None
     ) -> list[Translation]:
@@ -140,8 +145,9 @@ class Translator(ABC):
         lengths = self.count_tokens(units) if units else []
         outputs: list[str] = [""] * len(units)
         done = 0
-        for batch in plan_batches(lengths, self.policy):
-            decoded = self.decode_batch([units[i] for i in batch], beams)
+        batches = plan_batches(lengths, self.policy)
+        texts_of = [[units[i] for i in batch] for batch in batches]
+        for batch, decoded in zip(batches, self.decode_batches(texts_of, beams), strict=True):
             for i, out in zip(batch, decoded, strict=True):
                 outputs[i] = out.strip()
             done += len(batch)
