@@ -7,6 +7,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
@@ -168,3 +169,26 @@ def test_ct2_caps_decoding_like_the_torch_backend(ct2_store):
     # torch: max_new_tokens = min(limit, 2 * width + 16), the last of them a forced EOS.
     assert translator.decoding_lengths([3, 7], width=10) == (1, 35)
     assert translator.decoding_lengths([400], width=400) == (1, translator.max_input_tokens - 1)
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_flow_uses_a_fresh_conversion_and_records_it(
+    tmp_path, seed_dir, tiny_marian, monkeypatch
+):
+    store = tmp_path / "models"
+    shutil.copytree(tiny_marian, store / "tiny-marian")
+    monkeypatch.setenv("TOLK_MODELS_DIR", str(store))
+    converted = CliRunner().invoke(cli, ["models", "convert", "tiny-marian"])
+    assert converted.exit_code == 0, converted.output
+    out = tmp_path / "out"
+
+    result = CliRunner().invoke(
+        cli, ["run", str(seed_dir), "--out", str(out), "--model", "tiny-marian"]
+    )
+
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(out / "articles.parquet").to_pylist()
+    assert len(rows) == 5
+    assert {(r["backend"], r["compute_type"]) for r in rows} == {("ct2", "int8")}
+    page = (out / "articles" / f"{rows[0]['id']}.md").read_text()
+    assert "backend ct2, int8" in page
