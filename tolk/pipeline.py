@@ -85,7 +85,7 @@ def credit_in_english(sentence: str) -> str | None:
     return match.group("c") or f"Photo: {match.group('name')}"
 
 
-def title_pairs(article: Article, pairs: Sequence[SentencePair]) -> SentencePair | None:
+def title_pair(article: Article, pairs: Sequence[SentencePair]) -> SentencePair | None:
     """Pick the sentence that titles an article: its opening heading, else its lead sentence."""
     if pairs and pairs[0].paragraph_kind == "heading":
         return pairs[0]
@@ -127,7 +127,7 @@ def build_digests(
                     warnings.append(f"sentence {pair.sentence_index}: {translation.warning}")
             done.append(SentencePair(**{**pair.__dict__, "en": english}))
         key_points, summary_en = summarize(done, options.key_points)
-        title = title_pairs(article, done)
+        title = title_pair(article, done)
         digests.append(
             Digest(
                 article=article,

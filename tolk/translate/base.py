@@ -165,4 +165,5 @@ class Translator(ABC):
         self.stats["sentences"] += len(sentences)
         self.stats["decoded"] += len(units)
         self.stats["seconds"] += time.perf_counter() - started
-        return [r for r in results if r is not None]
+        assert all(r is not None for r in results), "every sentence gets a translation"
+        return results  # type: ignore[return-value]
