@@ -1,0 +1,35 @@
+"""`tolk serve`: the flow really runs on its cron schedule (about a minute of waiting)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pyarrow.parquet as pq
+
+
+def test_serve_runs_the_digest_on_its_schedule(tmp_path, seed_dir, tiny_marian):
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1"}
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-c", "from tolk.cli import main; main()", "serve", str(seed_dir)]
+    command += ["--out", str(out), "--model", str(tiny_marian), "--cron", "* * * * *"]
+    log = (tmp_path / "serve.log").open("w")
+    serving = subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not (out / "articles.parquet").exists():
+            assert serving.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(2)
+    finally:
+        os.killpg(serving.pid, signal.SIGTERM)
+        try:
+            serving.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(serving.pid, signal.SIGKILL)
+        log.close()
+    assert (out / "articles.parquet").exists(), (tmp_path / "serve.log").read_text()[-3000:]
+    assert pq.read_table(out / "articles.parquet").num_rows == 5
