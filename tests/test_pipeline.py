@@ -1,0 +1,103 @@
+"""Composing the stages: failures stay with their article; titles and credits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from tolk.models import ModelInfo
+from tolk.pipeline import Options, credit_in_english, digest_batch, make_signature
+from tolk.read import parse
+from tolk.records import Article
+from tolk.translate.base import Translator
+
+
+class BreaksOnWord(Translator):
+    """A backend for unit tests: upper-cases, and fails any batch holding `word`."""
+
+    backend, compute_type, device, max_input_tokens = "test", "none", "cpu", 100
+
+    def __init__(self, word: str) -> None:
+        super().__init__()
+        self.word = word
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) + 1 for t in texts]
+
+    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
+        if any(self.word in t for t in texts):
+            raise RuntimeError(f"cannot decode {self.word}")
+        return [t.upper() for t in texts]
+
+
+def article(article_id: str, text: str) -> Article:
+    _, paragraphs = parse(text)
+    return Article(article_id, f"in/{article_id}.txt", "0" * 64, None, tuple(paragraphs))
+
+
+SIGNATURE = make_signature(
+    ModelInfo(
+        path=None,
+        model_id="m",
+        revision="r",
+        format="transformers",
+        default_beams=6,
+        max_input_tokens=100,
+    ),
+    Options(),
+)
+
+
+def test_a_failing_article_does_not_cost_the_others():
+    articles = [
+        article("a", "Goede zin een."),
+        article("b", "Hier staat KAPOT in."),
+        article("c", "Nog een goede."),
+    ]
+    digests, failures = digest_batch(articles, BreaksOnWord("KAPOT"), SIGNATURE)
+    assert [d.article.id for d in digests] == ["a", "c"]
+    assert [(f.article_id, f.source_path) for f in failures] == [("b", "in/b.txt")]
+    assert "RuntimeError: cannot decode KAPOT" in failures[0].reason
+    assert digests[0].pairs[0].en == "GOEDE ZIN EEN."
+
+
+def test_titles_come_from_an_opening_heading_else_the_lead():
+    digests, _ = digest_batch(
+        [
+            article("h", "Kremlin\n\nDe eerste zin. De tweede zin."),
+            article("l", "Een foto. Beeld AFP\n\nDe eerste zin. De tweede zin."),
+        ],
+        BreaksOnWord("nooit"),
+        SIGNATURE,
+    )
+    assert [(d.title_nl, d.title_en) for d in digests] == [
+        ("Kremlin", "KREMLIN"),
+        ("De eerste zin.", "DE EERSTE ZIN."),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "english"),
+    [
+        ("Beeld REUTERS", "Photo: REUTERS"),
+        ("Foto: ANP / Remko de Waal", "Photo: ANP / Remko de Waal"),
+        ("© AFP", "© AFP"),
+        ("Beeld en geluid zijn belangrijk.", None),
+    ],
+)
+def test_photo_credits_are_rendered_by_rule(sentence, english):
+    assert credit_in_english(sentence) == english
+
+
+def test_default_beams_are_four_and_zero_takes_the_model_s_own():
+    assert SIGNATURE.beams == 4
+    info = ModelInfo(
+        path=None,
+        model_id="m",
+        revision="r",
+        format="transformers",
+        default_beams=6,
+        max_input_tokens=100,
+    )
+    assert make_signature(info, Options(beams=0)).beams == 6
