@@ -80,16 +80,35 @@ class RunReport:
         return "\n".join(lines) + "\n"
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
+READ_ATTEMPTS = (0.0, 1.0, 5.0)  # seconds to wait before each try: I/O errors may pass
+
+
+def read_one(path: str) -> Article | Failure:
+    """Read one article file, retrying I/O errors; a file that stays unreadable is a failure."""
+    for attempt, delay in enumerate(READ_ATTEMPTS, 1):
+        time.sleep(delay)
+        try:
+            return read_article(Path(path))
+        except TolkError as error:  # bad input: retrying cannot help
+            return Failure(Path(path).stem, path, str(error))
+        except OSError as error:
+            reason = f"{path}: cannot read the file ({error}); check that it exists and is readable"
+            if attempt == len(READ_ATTEMPTS):
+                return Failure(Path(path).stem, path, reason)
+    raise AssertionError("unreachable")
+
+
+@task(cache_policy=NO_CACHE)
 def read_files(paths: list[str]) -> tuple[list[Article], list[Failure]]:
     """Read a chunk of article files; say why for each one that cannot be used."""
     articles, failures = [], []
     for path in paths:
-        try:
-            articles.append(read_article(Path(path)))
-        except TolkError as error:
-            get_run_logger().warning(str(error))
-            failures.append(Failure(Path(path).stem, path, str(error)))
+        read = read_one(path)
+        if isinstance(read, Failure):
+            get_run_logger().warning(read.reason)
+            failures.append(read)
+        else:
+            articles.append(read)
     return articles, failures
 
 

@@ -127,3 +127,42 @@ def test_new_settings_redo_the_work(first_run, tiny_marian):
     assert report.translated == 5
     beams = pq.read_table(output_dir / "articles.parquet")["beams"].to_pylist()
     assert beams == [1] * 5
+
+
+def test_a_file_that_cannot_be_read_fails_alone(tmp_path, seed_dir, monkeypatch):
+    import flows.digest as digest_module
+
+    good = sorted(seed_dir.glob("*.txt"))[0]
+    broken = tmp_path / "weg.txt"
+    real_read = digest_module.read_article
+
+    def read(path):
+        if path == broken:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(digest_module, "read_article", read)
+    monkeypatch.setattr(digest_module, "READ_ATTEMPTS", (0.0, 0.0))
+    assert digest_module.read_one(str(good)).id == good.stem
+    failure = digest_module.read_one(str(broken))
+    assert failure.article_id == "weg"
+    assert failure.reason.startswith(f"{broken}: cannot read the file (")
+    assert "Permission denied" in failure.reason
+
+
+def test_an_io_error_that_passes_is_retried(tmp_path, seed_dir, monkeypatch):
+    import flows.digest as digest_module
+
+    good = sorted(seed_dir.glob("*.txt"))[0]
+    real_read, calls = digest_module.read_article, []
+
+    def flaky(path):
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(5, "Input/output error")
+        return real_read(path)
+
+    monkeypatch.setattr(digest_module, "read_article", flaky)
+    monkeypatch.setattr(digest_module, "READ_ATTEMPTS", (0.0, 0.0))
+    assert digest_module.read_one(str(good)).id == good.stem
+    assert len(calls) == 2
