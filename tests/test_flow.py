@@ -88,6 +88,18 @@ def test_second_run_on_unchanged_input_does_no_model_work(first_run, tiny_marian
     assert after["written_at"].equals(before["written_at"])
 
 
+def test_a_deleted_page_comes_back_without_model_work(first_run, tiny_marian):
+    input_dir, output_dir, _, _ = first_run
+    page = output_dir / "articles" / "001_4f0b32e23974abf1.md"
+    before = page.read_text()
+    page.unlink()
+    translated_before = sentences_done(tiny_marian)
+    state, report = run(input_dir, output_dir, tiny_marian)
+    assert (report.translated, report.reused) == (0, 5)
+    assert sentences_done(tiny_marian) == translated_before
+    assert page.read_text() == before
+
+
 def test_a_changed_file_replaces_its_rows(first_run, tiny_marian):
     input_dir, output_dir, _, _ = first_run
     before = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}

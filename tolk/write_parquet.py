@@ -45,12 +45,12 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def read_table(path: Path, schema: pa.Schema) -> pa.Table:
-    """Read an existing output table, or an empty one when there is none."""
+def read_table(path: Path, schema: pa.Schema, filters: list | None = None) -> pa.Table:
+    """Read an existing output table (only the rows `filters` keep), or an empty one."""
     if not path.exists():
         return schema.empty_table()
     try:
-        table = pq.read_table(path)
+        table = pq.read_table(path, filters=filters)
         return table.select(schema.names).cast(schema)
     except (pa.ArrowException, OSError, KeyError, ValueError) as error:
         raise OutputError(
@@ -133,7 +133,8 @@ class ParquetStore:
     def commit(self) -> tuple[int, int]:
         """Merge the staged rows into the output tables; return the rows now stored."""
         for writer in self._staged.values():
-            writer.close()
+            if writer.is_open:  # a retried commit finds them closed
+                writer.close()
         signatures = sorted(self._old_signatures() | self._signatures)
         metadata = {
             b"tolk_version": __version__.encode(),
@@ -181,15 +182,15 @@ def stored_digests(out_dir: Path, wanted: dict[str, str]) -> dict[str, Digest]:
     """Return the stored digests whose article id and cache key match `wanted` (id -> key)."""
     if not wanted or not (out_dir / ARTICLES_FILE).exists():
         return {}
-    articles = read_table(out_dir / ARTICLES_FILE, ARTICLES_SCHEMA)
-    keep = pc.is_in(articles["cache_key"], value_set=pa.array(list(wanted.values()), pa.string()))
-    rows = [r for r in articles.filter(keep).to_pylist() if wanted.get(r["id"]) == r["cache_key"]]
+    # Read only the wanted rows, so restoring a few pages costs no more than those pages.
+    only = [("cache_key", "in", sorted(wanted.values()))]
+    articles = read_table(out_dir / ARTICLES_FILE, ARTICLES_SCHEMA, only).to_pylist()
+    rows = [r for r in articles if wanted.get(r["id"]) == r["cache_key"]]
     if not rows:
         return {}
-    sentences = read_table(out_dir / SENTENCES_FILE, SENTENCES_SCHEMA)
-    ids = pa.array([r["id"] for r in rows], pa.string())
+    ids = [("article_id", "in", sorted(r["id"] for r in rows))]
     by_article: dict[str, list[dict]] = {}
-    for s in sentences.filter(pc.is_in(sentences["article_id"], value_set=ids)).to_pylist():
+    for s in read_table(out_dir / SENTENCES_FILE, SENTENCES_SCHEMA, ids).to_pylist():
         by_article.setdefault(s["article_id"], []).append(s)
     found = {}
     for row in rows:
