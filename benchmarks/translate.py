@@ -336,7 +336,7 @@ def check_targets(rows: list[dict]) -> list[tuple[str, bool]]:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    from tolk.translate.torch import default_threads
+    from tolk.translate.base import default_threads
 
     parser = argparse.ArgumentParser(
         prog="tolk bench",

@@ -27,7 +27,7 @@ from tolk.read import find_articles, read_article
 from tolk.records import Article, Digest, Signature
 from tolk.summarize import KeyPointSettings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.translate.torch import default_threads
+from tolk.translate.base import default_threads
 from tolk.write_markdown import page_path, write_article_pages, write_index
 from tolk.write_parquet import ParquetStore, stored_digests
 

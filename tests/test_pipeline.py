@@ -36,17 +36,16 @@ def article(article_id: str, text: str) -> Article:
     return Article(article_id, f"in/{article_id}.txt", "0" * 64, None, tuple(paragraphs))
 
 
-SIGNATURE = make_signature(
-    ModelInfo(
-        path=None,
-        model_id="m",
-        revision="r",
-        format="transformers",
-        default_beams=6,
-        max_input_tokens=100,
-    ),
-    Options(),
+# A model described, not loaded: its own config asks for 6 beams, like opus-mt-nl-en's.
+INFO = ModelInfo(
+    path=None,
+    model_id="m",
+    revision="r",
+    format="transformers",
+    default_beams=6,
+    max_input_tokens=100,
 )
+SIGNATURE = make_signature(INFO, Options())
 
 
 def test_a_failing_article_does_not_cost_the_others():
@@ -92,12 +91,4 @@ def test_photo_credits_are_rendered_by_rule(sentence, english):
 
 def test_default_beams_are_four_and_zero_takes_the_model_s_own():
     assert SIGNATURE.beams == 4
-    info = ModelInfo(
-        path=None,
-        model_id="m",
-        revision="r",
-        format="transformers",
-        default_beams=6,
-        max_input_tokens=100,
-    )
-    assert make_signature(info, Options(beams=0)).beams == 6
+    assert make_signature(INFO, Options(beams=0)).beams == 6

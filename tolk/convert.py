@@ -113,17 +113,21 @@ def _source_matches(manifest: dict, source: ModelInfo) -> bool:
     return bool(_HUB_ID.fullmatch(source.model_id)) and manifest.get("model_id") == source.model_id
 
 
-def find_converted(source: ModelInfo, store: Path | None = None) -> list[ModelInfo]:
-    """List the store's CTranslate2 conversions of `source`, preferred quantization first."""
+def _conversions(store: Path | None) -> list[tuple[Path, dict]]:
+    """List the store's CTranslate2 models with their manifests."""
     store = store or models_dir()
     if not store.is_dir():
         return []
-    found = []
-    for path in sorted(store.iterdir()):
-        if (path / "model.bin").exists() and is_model_dir(path):
-            manifest = read_manifest(path)
-            if _source_matches(manifest, source):
-                found.append(describe(path))
+    return [
+        (path, read_manifest(path))
+        for path in sorted(store.iterdir())
+        if (path / "model.bin").exists() and is_model_dir(path)
+    ]
+
+
+def find_converted(source: ModelInfo, store: Path | None = None) -> list[ModelInfo]:
+    """List the store's CTranslate2 conversions of `source`, preferred quantization first."""
+    found = [describe(path) for path, m in _conversions(store) if _source_matches(m, source)]
     preferred = (default_quantization(), "int8", "int8_float32", "float32")
     rank = {q: i for i, q in enumerate(preferred)}
     return sorted(found, key=lambda info: rank.get(info.compute_type, len(rank)))
@@ -131,16 +135,7 @@ def find_converted(source: ModelInfo, store: Path | None = None) -> list[ModelIn
 
 def find_converted_by_id(model_id: str, store: Path | None = None) -> list[ModelInfo]:
     """List the store's CTranslate2 models converted from the model named `model_id`."""
-    store = store or models_dir()
-    if not store.is_dir():
-        return []
-    return [
-        describe(path)
-        for path in sorted(store.iterdir())
-        if (path / "model.bin").exists()
-        and is_model_dir(path)
-        and read_manifest(path).get("model_id") == model_id
-    ]
+    return [describe(path) for path, m in _conversions(store) if m.get("model_id") == model_id]
 
 
 def stale_reason(converted: ModelInfo, source: ModelInfo | None = None) -> str | None:

@@ -114,7 +114,7 @@ _LOADED: dict[TranslatorSpec, Translator] = {}
 def load_translator(spec: TranslatorSpec) -> Translator:
     """Load the translator `spec` describes, once per process."""
     if spec not in _LOADED:
-        from tolk.translate.torch import default_threads
+        from tolk.translate.base import default_threads
 
         info = select_model(spec)
         threads = spec.threads or default_threads()

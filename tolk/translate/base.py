@@ -9,6 +9,7 @@ batching by a token budget, and restoring the original order.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from abc import ABC, abstractmethod
@@ -82,6 +83,14 @@ def plan_batches(lengths: Sequence[int], policy: BatchPolicy) -> list[list[int]]
     if current:
         batches.append(current)
     return batches
+
+
+def default_threads() -> int:
+    """Return the cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 class Translator(ABC):

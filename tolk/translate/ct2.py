@@ -11,8 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models import ModelInfo, read_manifest
-from tolk.translate.base import BatchPolicy, Translator
-from tolk.translate.torch import default_threads
+from tolk.translate.base import BatchPolicy, Translator, default_threads
 
 
 def runtime_compute_type(stored: str, device: str, supported: set[str]) -> str:

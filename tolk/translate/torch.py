@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 from tolk.errors import ModelLoadError
@@ -76,11 +75,3 @@ class TorchTranslator(Translator):
                 max_new_tokens=min(self.max_input_tokens, 2 * width + 16),
             )
         return self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-
-
-def default_threads() -> int:
-    """Return the cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
