@@ -139,6 +139,7 @@ def build_digests(
                 signature=signature,
                 cache_key=cache_key(article, signature),
                 warnings=tuple(warnings),
+                title_index=title.sentence_index if title else None,
             )
         )
     return digests, failures

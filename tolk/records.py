@@ -7,7 +7,7 @@ files -> `Article` (read) -> sentences (segment) -> `SentencePair` (translate)
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -15,6 +15,10 @@ import pyarrow as pa
 
 ParagraphKind = Literal["body", "heading", "caption", "crosslink"]
 PARAGRAPH_KINDS: tuple[str, ...] = ("body", "heading", "caption", "crosslink")
+SourceKind = Literal["file", "table", "web"]
+# The version of the tables' layout. 1: tolk 0.1.0 (no version stored). 2: flags, confidence,
+# retries, URLs and the device. A reader fills the columns an older version lacks with nulls.
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class Article:
     date: str | None
     paragraphs: tuple[Paragraph, ...]
     warnings: tuple[str, ...] = ()
+    url: str | None = None  # the page's address, for articles taken from the web
+    source_kind: SourceKind = "file"
 
     @property
     def text(self) -> str:
@@ -52,6 +58,13 @@ class SentencePair:
     paragraph_kind: ParagraphKind
     nl: str
     en: str
+    flags: tuple[str, ...] = ()  # reasons to doubt the English (see tolk.quality)
+    confidence: float | None = None  # mean log-probability per output token; None: not decoded
+    retried: bool = False  # decoded a second time to repair a loop, a cut or an empty output
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,7 @@ class KeyPoint:
     position: int  # the sentence_index of the pair it comes from
     nl: str
     en: str
+    flags: tuple[str, ...] = ()  # the flags of that pair's English
 
 
 @dataclass(frozen=True)
@@ -75,16 +89,28 @@ class Signature:
     max_input_tokens: int
     key_points: tuple[int, int]
     tolk_version: str
+    device: str = "cpu"
+    repair: bool = True  # flagged loops, cuts and empty outputs are decoded once more
+    calibration: str = ""  # the confidence calibration in use; "": relative to the article
 
     def settings(self) -> dict[str, object]:
         """Return the output-affecting settings as a plain dict."""
         return asdict(self)
 
+    @classmethod
+    def from_settings(cls, settings: dict) -> Signature:
+        """Rebuild a signature from a stored row's settings, also one an older tolk wrote."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in settings.items() if k in known}
+        values["key_points"] = tuple(values.get("key_points") or (0, 0))
+        return cls(**values)
+
     def __str__(self) -> str:
         return (
             f"model:{self.model_id}@{self.model_revision[:12]}|backend:{self.backend}"
-            f"|compute:{self.compute_type}|beams:{self.beams}"
-            f"|keypoints:{self.key_points[0]}-{self.key_points[1]}|tolk:{self.tolk_version}"
+            f"|compute:{self.compute_type}|device:{self.device}|beams:{self.beams}"
+            f"|keypoints:{self.key_points[0]}-{self.key_points[1]}"
+            f"|repair:{'yes' if self.repair else 'no'}|tolk:{self.tolk_version}"
         )
 
 
@@ -102,6 +128,7 @@ class Digest:
     cache_key: str
     warnings: tuple[str, ...] = ()
     translated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    title_index: int | None = None  # the sentence that titles the article, if one does
 
     def paragraph_texts_en(self) -> list[str]:
         """Return the English text of each paragraph, in order."""
@@ -114,29 +141,47 @@ class Digest:
     def text_en(self) -> str:
         return "\n\n".join(self.paragraph_texts_en())
 
+    @property
+    def n_flagged(self) -> int:
+        return sum(1 for p in self.pairs if p.flags)
+
+    @property
+    def title_flags(self) -> tuple[str, ...]:
+        if self.title_index is None or self.title_index >= len(self.pairs):
+            return ()
+        return self.pairs[self.title_index].flags
+
 
 KEY_POINT_TYPE = pa.struct([("position", pa.int32()), ("nl", pa.string()), ("en", pa.string())])
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+FLAGS_TYPE = pa.list_(pa.string())
 
+# Columns added after schema 1 are nullable: an upgraded older row has no value for them.
 ARTICLES_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
         pa.field("source_path", pa.string(), nullable=False),
+        pa.field("source_kind", pa.string()),
+        pa.field("url", pa.string()),
         pa.field("sha256", pa.string(), nullable=False),
         pa.field("date", pa.string()),
         pa.field("title_nl", pa.string(), nullable=False),
         pa.field("title_en", pa.string(), nullable=False),
+        pa.field("title_index", pa.int32()),
+        pa.field("title_flags", FLAGS_TYPE),
         pa.field("text_nl", pa.string(), nullable=False),
         pa.field("text_en", pa.string(), nullable=False),
         pa.field("summary_en", pa.string(), nullable=False),
         pa.field("key_points", pa.list_(KEY_POINT_TYPE), nullable=False),
         pa.field("n_paragraphs", pa.int32(), nullable=False),
         pa.field("n_sentences", pa.int32(), nullable=False),
+        pa.field("n_flagged", pa.int32()),
         pa.field("n_words_nl", pa.int32(), nullable=False),
         pa.field("model_id", pa.string(), nullable=False),
         pa.field("model_revision", pa.string(), nullable=False),
         pa.field("backend", pa.string(), nullable=False),
         pa.field("compute_type", pa.string(), nullable=False),
+        pa.field("device", pa.string()),
         pa.field("beams", pa.int32(), nullable=False),
         pa.field("settings", pa.string(), nullable=False),  # JSON of the Signature
         pa.field("cache_key", pa.string(), nullable=False),
@@ -155,6 +200,9 @@ SENTENCES_SCHEMA = pa.schema(
         pa.field("paragraph_kind", pa.dictionary(pa.int8(), pa.string()), nullable=False),
         pa.field("nl", pa.string(), nullable=False),
         pa.field("en", pa.string(), nullable=False),
+        pa.field("flags", FLAGS_TYPE),
+        pa.field("confidence", pa.float32()),
+        pa.field("retried", pa.bool_()),
     ]
 )
 
@@ -165,21 +213,27 @@ def article_row(digest: Digest, written_at: datetime) -> dict[str, object]:
     return {
         "id": article.id,
         "source_path": article.source_path,
+        "source_kind": article.source_kind,
+        "url": article.url,
         "sha256": article.sha256,
         "date": article.date,
         "title_nl": digest.title_nl,
         "title_en": digest.title_en,
+        "title_index": digest.title_index,
+        "title_flags": list(digest.title_flags),
         "text_nl": article.text,
         "text_en": digest.text_en,
         "summary_en": digest.summary_en,
-        "key_points": [asdict(k) for k in digest.key_points],
+        "key_points": [{"position": k.position, "nl": k.nl, "en": k.en} for k in digest.key_points],
         "n_paragraphs": len(article.paragraphs),
         "n_sentences": len(digest.pairs),
+        "n_flagged": digest.n_flagged,
         "n_words_nl": sum(len(p.nl.split()) for p in digest.pairs),
         "model_id": sig.model_id,
         "model_revision": sig.model_revision,
         "backend": sig.backend,
         "compute_type": sig.compute_type,
+        "device": sig.device,
         "beams": sig.beams,
         "settings": json.dumps(sig.settings(), sort_keys=True),
         "cache_key": digest.cache_key,
@@ -192,13 +246,14 @@ def article_row(digest: Digest, written_at: datetime) -> dict[str, object]:
 
 def sentence_rows(digest: Digest) -> list[dict[str, object]]:
     """Turn a digest into its rows of sentences.parquet."""
-    return [asdict(p) for p in digest.pairs]
+    return [{**asdict(p), "flags": list(p.flags)} for p in digest.pairs]
 
 
 def digest_from_rows(row: dict, sentences: list[dict]) -> Digest:
-    """Rebuild a digest from its stored rows, so unchanged articles need no model work."""
-    settings = json.loads(row["settings"])
-    settings["key_points"] = tuple(settings["key_points"])
+    """Rebuild a digest from its stored rows, so unchanged articles need no model work.
+
+    Rows an older tolk wrote lack the newer columns: their flags are unknown, so none are shown.
+    """
     texts = row["text_nl"].split("\n\n")
     kinds = {s["paragraph_index"]: s["paragraph_kind"] for s in sentences}
     paragraphs = tuple(
@@ -210,6 +265,8 @@ def digest_from_rows(row: dict, sentences: list[dict]) -> Digest:
         sha256=row["sha256"],
         date=row["date"],
         paragraphs=paragraphs,
+        url=row.get("url"),
+        source_kind=row.get("source_kind") or "file",
     )
     pairs = tuple(
         SentencePair(
@@ -219,18 +276,26 @@ def digest_from_rows(row: dict, sentences: list[dict]) -> Digest:
             paragraph_kind=s["paragraph_kind"],
             nl=s["nl"],
             en=s["en"],
+            flags=tuple(s.get("flags") or ()),
+            confidence=s.get("confidence"),
+            retried=bool(s.get("retried")),
         )
         for s in sorted(sentences, key=lambda s: s["sentence_index"])
     )
+    flags = {p.sentence_index: p.flags for p in pairs}
     return Digest(
         article=article,
         pairs=pairs,
-        key_points=tuple(KeyPoint(**k) for k in row["key_points"]),
+        key_points=tuple(
+            KeyPoint(k["position"], k["nl"], k["en"], flags.get(k["position"], ()))
+            for k in row["key_points"]
+        ),
         summary_en=row["summary_en"],
         title_nl=row["title_nl"],
         title_en=row["title_en"],
-        signature=Signature(**settings),
+        signature=Signature.from_settings(json.loads(row["settings"])),
         cache_key=row["cache_key"],
         warnings=tuple(row["warnings"]),
         translated_at=row["translated_at"],
+        title_index=row.get("title_index"),
     )
