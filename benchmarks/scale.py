@@ -43,7 +43,7 @@ def seed_sentences() -> list[str]:
     ]
 
 
-def generate(folder: Path, count: int, seed: int = 0) -> None:
+def generate(folder: Path, count: int, seed: int = 0, prefix: str = "gen") -> None:
     """Write `count` articles of three two-sentence paragraphs built from seed sentences."""
     rng = random.Random(seed)
     sentences = seed_sentences()
@@ -57,7 +57,7 @@ def generate(folder: Path, count: int, seed: int = 0) -> None:
     for n in range(count):
         paragraphs = [f"{spliced()} {spliced()}" for _ in range(3)]
         text = f" date 2025-{1 + n % 12:02d} " + "\n\n".join(paragraphs) + "\n"
-        (folder / f"gen_{n:05d}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{prefix}_{n:05d}.txt").write_text(text, encoding="utf-8")
 
 
 def child(args: argparse.Namespace) -> None:
@@ -65,15 +65,20 @@ def child(args: argparse.Namespace) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.digest import digest
     from flows.runners import dask_runner, shared_api
+    from tolk.settings import Settings
 
-    params = {"input_dir": args.input, "output_dir": args.output, "model": args.model}
+    params = {
+        "sources": [args.input],
+        "output_dir": args.output,
+        "settings": Settings(model=args.model),
+    }
     started = time.perf_counter()
-    if args.workers > 1:
-        with shared_api():
+    with shared_api():
+        if args.workers > 1:
             flow = digest.with_options(task_runner=dask_runner(workers=args.workers))
-            state = flow(**params, return_state=True)
-    else:
-        state = digest(**params, return_state=True)
+            state = flow(**params, window=2 * args.workers, return_state=True)
+        else:
+            state = digest(**params, return_state=True)
     report = state.result()
     print(
         json.dumps(
@@ -88,9 +93,45 @@ def child(args: argparse.Namespace) -> None:
     )
 
 
-def measure(model: Path, input_dir: Path, workers: int, work: Path) -> dict:
-    """Run one measurement in a fresh process, into a fresh output folder."""
-    output = tempfile.mkdtemp(dir=work, prefix="out-")
+class CopyThrough:
+    """Stand in for a model when filling a big store: the English is the Dutch, at once."""
+
+    backend, compute_type, device, max_input_tokens = "torch", "float32", "cpu", 512
+
+    def translate(self, sentences, beams, progress=None):
+        from tolk.translate.base import Translation
+
+        return [Translation(s) for s in sentences]
+
+
+def fill_store(output: Path, count: int, model: Path) -> None:
+    """Fill an output folder with `count` generated articles through the store's API."""
+    from tolk.pipeline import build_digests, make_signature
+    from tolk.read import find_articles, read_article
+    from tolk.settings import Settings
+    from tolk.store import OutputStore
+    from tolk.store.views import refresh_views
+    from tolk.translate import TranslatorSpec, select_model
+
+    source = output.with_name(output.name + "-source")
+    generate(source, count, seed=1)
+    spec = TranslatorSpec(model=str(model))
+    signature = make_signature(select_model(spec), spec, Settings(model=str(model)))
+    paths = find_articles(source)
+    with OutputStore(output, checkpoint_chunks=1000) as store:
+        for start in range(0, len(paths), 500):
+            articles = [read_article(p) for p in paths[start : start + 500]]
+            digests, _ = build_digests(articles, CopyThrough(), signature)
+            store.stage(digests)
+        commit = store.commit()
+        refresh_views(store, commit.changed)
+
+
+def measure(
+    model: Path, input_dir: Path, workers: int, work: Path, output: Path | None = None
+) -> dict:
+    """Run one measurement in a fresh process, into a fresh (or the given) output folder."""
+    output = output or tempfile.mkdtemp(dir=work, prefix="out-")
     command = [sys.executable, __file__, "--child", "--input", str(input_dir), "--output", output]
     command += ["--model", str(model), "--workers", str(workers)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
@@ -103,6 +144,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", type=int, default=200)
     parser.add_argument("--large", type=int, default=2000)
+    parser.add_argument("--history", type=int, default=20000, help="articles in the big store")
+    parser.add_argument("--added", type=int, default=16, help="articles a run adds to it")
     parser.add_argument("--model", help="a Marian model directory (default: build the tiny one)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
@@ -120,13 +163,23 @@ def main(argv: list[str] | None = None) -> None:
 
             texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
             model = build_random_marian(work / "tiny-marian", texts, TINY)
-        small, large = work / "small", work / "large"
+        small, large, added = work / "small", work / "large", work / "added"
         generate(small, args.small)
         generate(large, args.large)
+        generate(added, args.added, seed=2, prefix="new")
+        big_store = work / "big-store"
+        fill_store(big_store, args.history, model)
         runs = [
             ("small, 1 worker", args.small, 1, measure(model, small, 1, work)),
             ("large, 1 worker", args.large, 1, measure(model, large, 1, work)),
             ("large, 2 Dask workers", args.large, 2, measure(model, large, 2, work)),
+            (f"{args.added} into an empty folder", args.added, 1, measure(model, added, 1, work)),
+            (
+                f"{args.added} into a store of {args.history}",
+                args.added,
+                1,
+                measure(model, added, 1, work, big_store),
+            ),
         ]
     rows = []
     for name, count, workers, m in runs:
@@ -144,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     ratio = rows[1]["peak_rss_mb"] / rows[0]["peak_rss_mb"]
     speedup = rows[2]["articles_per_s"] / rows[1]["articles_per_s"]
+    history = rows[4]["peak_rss_mb"] / rows[3]["peak_rss_mb"]
     lines = [
         "| run | articles | sentences | flow s | articles/s | sentences/s | flow peak RSS MB |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -153,18 +207,36 @@ def main(argv: list[str] | None = None) -> None:
         f"| {r['articles_per_s']} | {r['sentences_per_s']} | {r['peak_rss_mb']} |"
         for r in rows
     ]
-    cpu = platform.processor() or platform.machine()
     lines += [
         "",
         f"Peak RSS {args.large} vs {args.small} articles: {ratio:.2f}x (target <= 1.5x). "
-        f"2 workers vs 1: {speedup:.2f}x. {os.cpu_count()} cores, {cpu}, tiny random Marian model.",
+        f"Adding {args.added} articles to a store of {args.history} vs to an empty folder: "
+        f"{history:.2f}x (target <= 1.5x). 2 workers vs 1: {speedup:.2f}x. "
+        f"{os.cpu_count()} cores, {cpu_name()}, tiny random Marian model.",
     ]
     table = "\n".join(lines)
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "scale.md").write_text(table + "\n", encoding="utf-8")
-    summary = {"rows": rows, "rss_ratio": ratio, "two_worker_speedup": speedup}
+    summary = {
+        "rows": rows,
+        "rss_ratio": ratio,
+        "history_rss_ratio": history,
+        "two_worker_speedup": speedup,
+        "cpu": cpu_name(),
+    }
     (RESULTS / "scale.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def cpu_name() -> str:
+    """Name this machine's CPU (ratios measured on one CPU do not carry to another)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -1,114 +1,53 @@
-"""The `digest` flow: a folder of Dutch articles in, bilingual Parquet and Markdown out.
+"""The `digest` flow: the library's run (`tolk.run.digest`) with each step a Prefect task.
 
-Tasks are thin wrappers over the `tolk` stages. The flow only orchestrates, chunk by chunk:
-read the files, reuse the stored output of articles whose content and settings are unchanged,
-translate the rest (the model is loaded once per worker process; on Dask, chunks run on the
-workers), stage the results; at the end, merge them into the outputs. One bad article is
-reported, never fatal to the others.
+The flow adds what Prefect is for and nothing else: run history and logs, retries of transient
+I/O, a report artifact, schedules, and task runners. Reading, translating and committing are
+tasks; translating is submitted, with at most `window` chunks in flight, so on a Dask task
+runner the chunks run on the workers while the flow process reads the next ones and writes the
+outputs (it alone holds the output folder). Locally `window` is 1: reading a chunk overlaps the
+translation of the one before.
 """
 
-from __future__ import annotations
-
-import time
-from collections import deque
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+# No `from __future__ import annotations` here: Prefect builds the parameters' pydantic model
+# from the flow's annotations, and a deployment run must resolve `Settings` from them.
+from dataclasses import replace
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
 from prefect.states import Completed, Failed
 
-from tolk.errors import TolkError
-from tolk.models import DEFAULT_BEAMS, DEFAULT_MODEL
-from tolk.pipeline import Failure, Options, cache_key, digest_batch, make_signature
-from tolk.read import find_articles, read_article
-from tolk.records import Article, Digest, Signature
-from tolk.summarize import KeyPointSettings
-from tolk.translate import TranslatorSpec, load_translator, select_model
+from tolk.errors import ModelLoadError, TolkError
+from tolk.pipeline import translate_chunk
+from tolk.records import Article, Signature
+from tolk.run import RunReport, commit_outputs, read_files
+from tolk.run import digest as run_digest
+from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
+from tolk.translate import TranslatorSpec
 from tolk.translate.base import default_threads
-from tolk.write_markdown import page_path, write_article_pages, write_index
-from tolk.write_parquet import ParquetStore, stored_digests
+from tolk.write_markdown import escape
 
 
 def retry_on_io(task, task_run, state) -> bool:
-    """Retry only what can be transient: I/O errors, not bad input."""
+    """Retry only what can pass: transient I/O errors, not bad input or a full disk."""
     try:
         state.result()
-    except TolkError:
-        return False
     except OSError:
         return True
+    except TolkError as error:
+        return bool(getattr(error, "transient", False))
     except Exception:  # noqa: BLE001 - any other failure is a bug or bad input: no retry
         return False
     return False
 
 
-@dataclass
-class RunReport:
-    """What a run did: the counts, the failures and the time it took."""
-
-    input_dir: str
-    output_dir: str
-    signature: str = ""
-    files: int = 0
-    translated: int = 0
-    reused: int = 0
-    sentences: int = 0
-    stored_articles: int = 0
-    stored_sentences: int = 0
-    seconds: float = 0.0
-    failures: list[Failure] = field(default_factory=list)
-
-    def markdown(self) -> str:
-        """Render the report as the run's Markdown artifact."""
-        lines = [
-            f"# tolk digest: {self.input_dir} → {self.output_dir}",
-            "",
-            "| files | translated | reused (unchanged) | failed | sentences translated | seconds |",
-            "|---:|---:|---:|---:|---:|---:|",
-            f"| {self.files} | {self.translated} | {self.reused} | {len(self.failures)} "
-            f"| {self.sentences} | {self.seconds:.1f} |",
-            "",
-            f"Output now holds {self.stored_articles} articles and {self.stored_sentences} "
-            f"sentence pairs. Signature: `{self.signature}`.",
-        ]
-        if self.failures:
-            lines += ["", "## Failures", ""]
-            lines += [f"- `{f.source_path}`: {f.reason}" for f in self.failures]
-        return "\n".join(lines) + "\n"
-
-
-READ_ATTEMPTS = (0.0, 1.0, 5.0)  # seconds to wait before each try: I/O errors may pass
-
-
-def read_one(path: str) -> Article | Failure:
-    """Read one article file, retrying I/O errors; a file that stays unreadable is a failure."""
-    for attempt, delay in enumerate(READ_ATTEMPTS, 1):
-        time.sleep(delay)
-        try:
-            return read_article(Path(path))
-        except TolkError as error:  # bad input: retrying cannot help
-            return Failure(Path(path).stem, path, str(error))
-        except OSError as error:
-            reason = f"{path}: cannot read the file ({error}); check that it exists and is readable"
-            if attempt == len(READ_ATTEMPTS):
-                return Failure(Path(path).stem, path, reason)
-    raise AssertionError("unreachable")
-
-
-@task(cache_policy=NO_CACHE)
-def read_files(paths: list[str]) -> tuple[list[Article], list[Failure]]:
+@task(name="read-articles", cache_policy=NO_CACHE)
+def read_articles(paths: list[str]):
     """Read a chunk of article files; say why for each one that cannot be used."""
-    articles, failures = [], []
-    for path in paths:
-        read = read_one(path)
-        if isinstance(read, Failure):
-            get_run_logger().warning(read.reason)
-            failures.append(read)
-        else:
-            articles.append(read)
+    articles, failures = read_files(paths)
+    for failure in failures:
+        get_run_logger().warning(failure.reason)
     return articles, failures
 
 
@@ -128,148 +67,92 @@ def worker_spec(spec: TranslatorSpec) -> TranslatorSpec:
     return replace(spec, threads=max(1, default_threads() // peers))
 
 
-@task(cache_policy=NO_CACHE, cache_result_in_memory=False)
+@task(name="translate-articles", cache_policy=NO_CACHE, cache_result_in_memory=False)
 def translate_articles(
-    articles: list[Article],
-    spec: TranslatorSpec,
-    signature: Signature,
-    options: Options,
-    label: str,
-) -> tuple[list[Digest], list[Failure]]:
+    articles: list[Article], spec: TranslatorSpec, signature: Signature, label: str
+):
     """Segment, translate and summarize a chunk of articles with this process's model."""
     logger = get_run_logger()
-    translator = load_translator(worker_spec(spec))
-    started = time.perf_counter()
-    last = [0.0]
-
-    def progress(done: int, total: int) -> None:
-        now = time.perf_counter()
-        if done == total or now - last[0] > 5:
-            last[0] = now
-            rate = done / max(now - started, 1e-9)
-            logger.info(f"{label}: {done}/{total} sentences ({rate:.1f}/s)")
-
-    digests, failures = digest_batch(articles, translator, signature, options, progress)
-    for f in failures:
-        logger.error(f"{f.source_path}: {f.reason}")
-    return digests, failures
+    try:
+        result = translate_chunk(articles, worker_spec(spec), signature, label, logger)
+    except ModelLoadError as error:
+        return error  # the run stops with this one message, not a task traceback
+    for failure in result.failures:
+        logger.error(f"{failure.source_path}: {failure.reason}")
+    return result
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
-def write_pages(output_dir: str, digests: list[Digest]) -> None:
-    """Write the Markdown page of each digest."""
-    write_article_pages(Path(output_dir), digests)
+@task(
+    name="commit-outputs",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=retry_on_io,
+    cache_policy=NO_CACHE,
+)
+def commit(store):
+    """Commit the staged translations as one generation of both tables; rewrite the views."""
+    return commit_outputs(store)
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
-def restore_missing_pages(output_dir: str, keys: dict[str, str]) -> int:
-    """Rewrite the page of any unchanged article whose page is gone; no model work."""
-    out = Path(output_dir)
-    missing = {i: k for i, k in keys.items() if not page_path(out, i).exists()}
-    digests = stored_digests(out, missing)
-    write_article_pages(out, list(digests.values()))
-    return len(digests)
+STEPS = {read_files: read_articles, translate_chunk: translate_articles, commit_outputs: commit}
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], retry_condition_fn=retry_on_io, cache_policy=NO_CACHE)
-def commit_outputs(output_dir: str, store: ParquetStore) -> tuple[int, int]:
-    """Merge this run's rows into the Parquet tables and rewrite the index."""
-    counts = store.commit()
-    write_index(Path(output_dir))
-    return counts
+class PrefectSteps:
+    """Run each step of `tolk.run.digest` as its Prefect task, on the flow's task runner."""
+
+    def __init__(self, window: int = 1) -> None:
+        self.window = max(1, window)
+
+    def run(self, step, *args: Any) -> Any:
+        return STEPS[step](*args)
+
+    def submit(self, step, *args: Any):
+        return STEPS[step].submit(*args)
 
 
-def chunked(items: list, size: int) -> list[list]:
-    """Split a list into consecutive chunks of at most `size` items."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
+def report_markdown(report: RunReport) -> str:
+    """Render a run's report as its Markdown artifact (every outside text escaped)."""
+    sources = ", ".join(escape(s) for s in report.sources)
+    lines = [
+        f"# tolk digest: {sources} → {escape(report.output_dir)}",
+        "",
+        "| articles | translated | reused (unchanged) | failed | sentences translated | seconds |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {report.items} | {report.translated} | {report.reused} | {len(report.failures)} "
+        f"| {report.sentences} | {report.seconds:.1f} |",
+        "",
+        f"Output now holds {report.stored_articles} articles and {report.stored_sentences} "
+        f"sentence pairs. Signature: {escape(report.signature)}.",
+    ]
+    if report.notes:
+        lines += ["", "## The output folder", ""] + [f"- {escape(n)}" for n in report.notes]
+    if report.failures:
+        lines += ["", "## Failures", ""]
+        lines += [f"- {escape(f.source_path)}: {escape(f.reason)}" for f in report.failures]
+    return "\n".join(lines) + "\n"
 
 
 @flow(name="digest", log_prints=True)
 def digest(
-    input_dir: str = "seeds",
-    output_dir: str = "outputs",
-    model: str = DEFAULT_MODEL,
-    backend: str = "auto",
-    beams: int = DEFAULT_BEAMS,
-    key_points_min: int = 3,
-    key_points_max: int = 5,
-    chunk_articles: int = 16,
-    max_batch_tokens: int = 4096,
-    threads: int = 0,
-    models_dir: str | None = None,
+    sources: list[str] = list(DEFAULT_SOURCES),  # noqa: B006 - Prefect copies parameters
+    output_dir: str = DEFAULT_OUTPUT_DIR,
+    settings: Settings = Settings(),  # noqa: B008 - a frozen dataclass: safe as a default
+    window: int = 1,
 ):
-    """Translate every article of `input_dir` into bilingual records in `output_dir`.
+    """Translate every article of `sources` into bilingual records in `output_dir`.
 
-    Chunks of `chunk_articles` articles are read, checked against the stored output, translated
-    (on Dask workers when the flow runs with a DaskTaskRunner) and staged as they finish, in
-    order; the Parquet tables are merged once at the end. Memory stays flat as the batch grows.
+    `settings` holds the model, decoding and limits (see tolk.settings.Settings); `window` is
+    how many chunks translate at once (1 locally; about twice the workers on Dask).
     """
     logger = get_run_logger()
-    started = time.perf_counter()
-    report = RunReport(input_dir, output_dir)
-    spec = TranslatorSpec(model, backend, "auto", threads, max_batch_tokens, models_dir)
-    info = select_model(spec)
-    options = Options(beams=beams, key_points=KeyPointSettings(key_points_min, key_points_max))
-    signature = make_signature(info, options)
-    report.signature = str(signature)
-    store = ParquetStore(Path(output_dir))
-    known = store.stored_keys()
-
-    paths = [str(p) for p in find_articles(Path(input_dir))]
-    report.files = len(paths)
-    chunks = chunked(paths, chunk_articles)
-    runner = FlowRunContext.get().task_runner
-    distributed = type(runner).__name__ == "DaskTaskRunner"
-    # Keep every worker busy with one chunk queued behind it; no more chunks than that in memory.
-    window = 2 * len(runner.client.nthreads()) if distributed else 1
-    in_flight: deque = deque()
-    logger.info(f"{len(paths)} files in {len(chunks)} chunks; {signature}")
-
-    def collect(future) -> None:
-        digests, failures = future.result() if distributed else future
-        store.stage(digests)
-        write_pages(output_dir, digests)
-        report.translated += len(digests)
-        report.sentences += sum(len(d.pairs) for d in digests)
-        report.failures.extend(failures)
-        elapsed = time.perf_counter() - started
-        logger.info(
-            f"{report.translated + report.reused}/{report.files} articles done "
-            f"({report.translated} translated, {report.sentences} sentences, "
-            f"{report.sentences / elapsed:.1f} sentences/s)"
-        )
-
     try:
-        for n, chunk in enumerate(chunks, 1):
-            articles, failures = read_files(chunk)
-            report.failures.extend(failures)
-            keys = {a.id: cache_key(a, signature) for a in articles}
-            unchanged = {i: k for i, k in keys.items() if known.get(i) == k}
-            report.reused += len(unchanged)
-            restore_missing_pages(output_dir, unchanged)
-            pending = [a for a in articles if a.id not in unchanged]
-            if not pending:
-                continue
-            args = (pending, spec, signature, options, f"chunk {n}/{len(chunks)}")
-            if distributed:
-                in_flight.append(translate_articles.submit(*args))
-                while len(in_flight) >= window:
-                    collect(in_flight.popleft())
-            else:
-                collect(translate_articles(*args))
-        while in_flight:
-            collect(in_flight.popleft())
-        report.stored_articles, report.stored_sentences = commit_outputs(output_dir, store)
-    finally:
-        store.discard()
-
-    report.seconds = time.perf_counter() - started
-    create_markdown_artifact(markdown=report.markdown(), key="tolk-digest-report")
-    logger.info(
-        f"done: {report.translated} translated, {report.reused} unchanged, "
-        f"{len(report.failures)} failed in {report.seconds:.1f} s"
-    )
+        report = run_digest(sources, output_dir, settings, PrefectSteps(window), logger)
+    except TolkError as error:
+        logger.error(str(error))
+        report = RunReport(list(sources), output_dir, error=str(error))
+        return Failed(message=str(error), data=report)
+    create_markdown_artifact(markdown=report_markdown(report), key="tolk-digest-report")
     if report.failures:
-        message = f"{len(report.failures)} of {report.files} articles failed"
+        message = f"{len(report.failures)} of {report.items} articles failed"
         return Failed(message=message, data=report)
     return Completed(message="all articles written", data=report)

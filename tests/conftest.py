@@ -45,3 +45,25 @@ def prefect_harness():
 
     with prefect_test_harness():
         yield
+
+
+@pytest.fixture
+def count_decodes(monkeypatch):
+    """Count the batches the real backends decode during a test (they still decode them).
+
+    Counting at the backend classes catches any translator the run loads, unlike reading the
+    stats of one cached translator.
+    """
+    from tolk.translate.ct2 import Ct2Translator
+    from tolk.translate.torch import TorchTranslator
+
+    calls = []
+    for cls in (TorchTranslator, Ct2Translator):
+        real = cls.decode_batches
+
+        def counted(self, batches, beams, _real=real, **kwargs):
+            calls.extend(batches)
+            yield from _real(self, batches, beams, **kwargs)
+
+        monkeypatch.setattr(cls, "decode_batches", counted)
+    return lambda: len(calls)

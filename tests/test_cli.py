@@ -1,4 +1,6 @@
+import os
 import shutil
+import socket
 
 import click
 import pyarrow.parquet as pq
@@ -65,9 +67,7 @@ def test_models_list_shows_a_stored_model(tmp_path, tiny_marian, monkeypatch):
     monkeypatch.setenv("TOLK_MODELS_DIR", str(tmp_path))
     result = CliRunner().invoke(cli, ["models", "list"])
     assert result.exit_code == 0
-    assert (
-        result.output.startswith("tiny\t") and "\ttransformers\tfloat32\tsha256:" in result.output
-    )
+    assert result.output.startswith("tiny\t") and "\ttorch\tfloat32\tsha256:" in result.output
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -105,3 +105,55 @@ def test_workers_and_dask_address_exclude_each_other(seed_dir, tiny_marian):
     result = CliRunner().invoke(cli, [*args, "--dask-address", "tcp://127.0.0.1:8786"])
     assert result.exit_code == 2
     assert "give --workers or --dask-address, not both" in result.output
+
+
+def test_workers_are_bounded_by_the_cores(seed_dir, tiny_marian):
+    result = CliRunner().invoke(
+        cli, ["run", str(seed_dir), "--model", str(tiny_marian), "--workers", "1000"]
+    )
+    assert result.exit_code == 2
+    assert "1000 workers, but tolk may use" in result.output and "cores here" in result.output
+
+
+def test_an_unreachable_dask_scheduler_is_exit_2_at_once(seed_dir, tiny_marian):
+    free = socket.socket()
+    free.bind(("127.0.0.1", 0))
+    port = free.getsockname()[1]
+    free.close()  # nothing listens there now
+    args = ["run", str(seed_dir), "--model", str(tiny_marian), "--dask-address"]
+    result = CliRunner().invoke(cli, [*args, f"tcp://127.0.0.1:{port}"])
+    assert result.exit_code == 2
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_bad_cron_line_before_starting_anything(seed_dir, tiny_marian):
+    args = ["serve", str(seed_dir), "--model", str(tiny_marian), "--cron", "not a cron"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "'not a cron' is not a cron line" in result.output
+    assert "Prefect API" not in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_an_output_path_through_a_file_is_exit_2_with_one_line(tmp_path, seed_dir, tiny_marian):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "out"
+    result = CliRunner().invoke(
+        cli, ["run", str(seed_dir), "--out", str(out), "--model", str(tiny_marian)]
+    )
+    assert result.exit_code == 2, result.output
+    assert "a file stands where a folder must be" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_locked_output_folder_is_exit_2_after_the_lock_timeout(tmp_path, seed_dir, tiny_marian):
+    from tolk.store import OutputStore
+
+    out = tmp_path / "out"
+    with OutputStore(out):
+        args = ["run", str(seed_dir), "--out", str(out), "--model", str(tiny_marian)]
+        result = CliRunner().invoke(cli, [*args, "--lock-timeout", "0.5"])
+    assert result.exit_code == 2, result.output
+    assert "still locked after" in result.output and f"pid {os.getpid()}" in result.output

@@ -15,8 +15,9 @@ from tolk.cli import cli
 from tolk.convert import convert, converted_path, stale_reason
 from tolk.errors import ModelNotFound, StaleModel
 from tolk.models import MANIFEST, describe
-from tolk.pipeline import Options, make_signature, segment
+from tolk.pipeline import make_signature, segment
 from tolk.read import read_article
+from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
 
 
@@ -55,8 +56,8 @@ def test_convert_writes_model_and_manifest(ct2_store, tiny_marian):
     assert manifest["quantization"] == "float32"
     assert manifest["forced_eos"] is True
     info = describe(target)
-    assert (info.format, info.compute_type, info.revision) == (
-        "ctranslate2",
+    assert (info.backend, info.compute_type, info.revision) == (
+        "ct2",
         "float32",
         source.revision,
     )
@@ -88,20 +89,24 @@ def test_new_commands_have_help_with_an_example(command):
 
 def test_auto_picks_a_fresh_conversion(ct2_store, tiny_marian):
     info = select_model(TranslatorSpec(model=str(tiny_marian), models_dir=str(ct2_store)))
-    assert info.format == "ctranslate2"
+    assert info.backend == "ct2"
     assert info.path.parent == ct2_store
-    signature = make_signature(info, Options(beams=2))
-    assert (signature.backend, signature.compute_type) == ("ct2", "float32")
+    signature = make_signature(info, TranslatorSpec(), Settings(beams=2))
+    assert (signature.backend, signature.compute_type, signature.device) == (
+        "ct2",
+        "float32",
+        "cpu",
+    )
 
 
 def test_torch_backend_keeps_the_transformers_model(ct2_store, tiny_marian):
     spec = TranslatorSpec(model=str(tiny_marian), backend="torch", models_dir=str(ct2_store))
-    assert select_model(spec).format == "transformers"
+    assert select_model(spec).backend == "torch"
 
 
 def test_auto_without_conversion_takes_torch(tmp_path, tiny_marian):
     spec = TranslatorSpec(model=str(tiny_marian), models_dir=str(tmp_path))
-    assert select_model(spec).format == "transformers"
+    assert select_model(spec).backend == "torch"
 
 
 def test_ct2_backend_without_conversion_says_to_convert(tmp_path, tiny_marian):
@@ -134,7 +139,7 @@ def test_changed_source_makes_the_conversion_stale(tmp_path, own_tiny, caplog):
         select_model(TranslatorSpec(model=str(converted.path), backend="ct2"))
     with caplog.at_level(logging.WARNING, logger="tolk.translate"):
         auto = select_model(TranslatorSpec(model=str(own_tiny), models_dir=str(store)))
-    assert auto.format == "transformers"
+    assert auto.backend == "torch"
     assert "translating with the torch backend meanwhile" in caplog.text
 
 

@@ -11,6 +11,7 @@ from prefect.server.schemas.schedules import CronSchedule
 
 from flows.digest import digest
 from flows.runners import dask_runner, shared_api
+from tolk.settings import Settings, output_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,11 +28,12 @@ def records(output_dir: Path) -> tuple[list, list]:
 def test_two_dask_workers_write_the_records_of_a_single_process_run(
     tmp_path, seed_dir, tiny_marian
 ):
-    params = {"input_dir": str(seed_dir), "model": str(tiny_marian), "chunk_articles": 2}
+    settings = Settings(model=str(tiny_marian), chunk_articles=2)
+    params = {"sources": [str(seed_dir)], "settings": settings}
     single = digest(output_dir=str(tmp_path / "single"), **params, return_state=True)
     with shared_api():
         on_dask = digest.with_options(task_runner=dask_runner(workers=2))(
-            output_dir=str(tmp_path / "dask"), **params, return_state=True
+            output_dir=str(tmp_path / "dask"), **params, window=4, return_state=True
         )
     assert single.is_completed() and on_dask.is_completed()
     report = on_dask.result()
@@ -57,6 +59,21 @@ def test_the_deployments_load_and_name_an_existing_flow():
         flow = load_flow_from_entrypoint(str(ROOT / path) + ":" + name)
         assert isinstance(flow, Flow) and flow.name == "digest"
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)
+        # Settings come from tolk.settings.Settings: only names it knows, nothing else.
+        Settings.from_dict(deployment["parameters"].get("settings", {}))
         for schedule in deployment["schedules"]:
             CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
         assert deployment["work_pool"]["name"]
+        assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    # Both write into one folder: only one may fire on its own.
+    active = [d["name"] for d in spec["deployments"] if d["schedules"][0].get("active", True)]
+    assert active == ["daily"]
+
+
+def test_the_python_deployments_take_their_parameters_from_settings():
+    from flows.deploy import parameters
+
+    values = parameters(window=4)
+    assert Settings.from_dict(values["settings"]) == Settings()
+    assert values["window"] == 4
+    assert set(output_settings()) <= set(values["settings"])

@@ -1,4 +1,8 @@
-"""End to end: the real Prefect flow, the real tiny Marian model, the sample articles."""
+"""End to end: the real Prefect flow, the real tiny Marian model, the sample articles.
+
+One flow run makes the baseline; every test works on its own copy of that run's input and
+output, so no test depends on what another one left behind.
+"""
 
 import re
 import shutil
@@ -6,11 +10,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from support import litter, tables_agree
 
 from flows.digest import digest
 from tolk.read import decode, find_articles
 from tolk.records import ARTICLES_SCHEMA, SENTENCES_SCHEMA
-from tolk.translate import TranslatorSpec, load_translator
+from tolk.settings import Settings
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -19,19 +24,18 @@ def squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def run(input_dir: Path, output_dir: Path, model: Path):
+def run(input_dir: Path, output_dir: Path, model: Path, **settings):
     state = digest(
-        input_dir=str(input_dir), output_dir=str(output_dir), model=str(model), return_state=True
+        sources=[str(input_dir)],
+        output_dir=str(output_dir),
+        settings=Settings(model=str(model), **settings),
+        return_state=True,
     )
     return state, state.result(raise_on_failure=False)
 
 
-def sentences_done(model: Path) -> int:
-    return load_translator(TranslatorSpec(model=str(model))).stats["sentences"]
-
-
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory, seed_dir, tiny_marian):
+def baseline(tmp_path_factory, seed_dir, tiny_marian, prefect_harness):
     """Run the flow once over a copy of the seeds; give (input, output, state, report)."""
     input_dir = tmp_path_factory.mktemp("e2e") / "in"
     shutil.copytree(seed_dir, input_dir, ignore=shutil.ignore_patterns("*.md"))
@@ -40,8 +44,18 @@ def first_run(tmp_path_factory, seed_dir, tiny_marian):
     return input_dir, output_dir, state, report
 
 
-def test_one_record_per_article(first_run):
-    input_dir, output_dir, state, report = first_run
+@pytest.fixture
+def done(baseline, tmp_path):
+    """Give a private copy of the baseline run's input and output folders."""
+    input_dir, output_dir, _, _ = baseline
+    mine = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(input_dir, mine[0])
+    shutil.copytree(output_dir, mine[1], symlinks=True)
+    return mine
+
+
+def test_one_record_per_article(baseline):
+    input_dir, output_dir, state, report = baseline
     assert state.is_completed()
     assert report.translated == 5 and report.failures == []
     articles = pq.read_table(output_dir / "articles.parquet")
@@ -49,10 +63,12 @@ def test_one_record_per_article(first_run):
     assert articles.schema.remove_metadata().equals(ARTICLES_SCHEMA)
     sentences = pq.read_table(output_dir / "sentences.parquet")
     assert sentences.schema.remove_metadata().equals(SENTENCES_SCHEMA)
+    assert tables_agree(output_dir) == (5, report.sentences)
+    assert litter(output_dir) == []
 
 
-def test_every_dutch_sentence_has_one_english_sentence_and_no_dutch_is_lost(first_run):
-    input_dir, output_dir, _, _ = first_run
+def test_every_dutch_sentence_has_one_english_sentence_and_no_dutch_is_lost(baseline):
+    input_dir, output_dir, _, _ = baseline
     rows = pq.read_table(output_dir / "sentences.parquet").to_pylist()
     articles = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}
     for path in find_articles(input_dir):
@@ -66,8 +82,8 @@ def test_every_dutch_sentence_has_one_english_sentence_and_no_dutch_is_lost(firs
         assert 3 <= len(articles[path.stem]["key_points"]) <= 5
 
 
-def test_markdown_pages_and_index(first_run):
-    input_dir, output_dir, _, _ = first_run
+def test_markdown_pages_and_index(baseline):
+    input_dir, output_dir, _, _ = baseline
     pages = sorted(p.stem for p in (output_dir / "articles").glob("*.md"))
     assert pages == sorted(p.stem for p in find_articles(input_dir))
     index = (output_dir / "index.md").read_text()
@@ -76,32 +92,30 @@ def test_markdown_pages_and_index(first_run):
     assert "*1\\. Waarom bedreigt Amerika Venezuela?*" in page  # escaped: not a list item
 
 
-def test_second_run_on_unchanged_input_does_no_model_work(first_run, tiny_marian):
-    input_dir, output_dir, _, _ = first_run
+def test_second_run_on_unchanged_input_does_no_model_work(done, tiny_marian, count_decodes):
+    input_dir, output_dir = done
     before = pq.read_table(output_dir / "articles.parquet")
-    translated_before = sentences_done(tiny_marian)
     state, report = run(input_dir, output_dir, tiny_marian)
     assert state.is_completed()
-    assert (report.translated, report.reused) == (0, 5)
-    assert sentences_done(tiny_marian) == translated_before
+    assert (report.translated, report.reused, report.decoded) == (0, 5, 0)
+    assert count_decodes() == 0
     after = pq.read_table(output_dir / "articles.parquet")
     assert after["written_at"].equals(before["written_at"])
 
 
-def test_a_deleted_page_comes_back_without_model_work(first_run, tiny_marian):
-    input_dir, output_dir, _, _ = first_run
+def test_a_deleted_page_comes_back_without_model_work(done, tiny_marian, count_decodes):
+    input_dir, output_dir = done
     page = output_dir / "articles" / "001_4f0b32e23974abf1.md"
     before = page.read_text()
     page.unlink()
-    translated_before = sentences_done(tiny_marian)
     state, report = run(input_dir, output_dir, tiny_marian)
     assert (report.translated, report.reused) == (0, 5)
-    assert sentences_done(tiny_marian) == translated_before
+    assert count_decodes() == 0
     assert page.read_text() == before
 
 
-def test_a_changed_file_replaces_its_rows(first_run, tiny_marian):
-    input_dir, output_dir, _, _ = first_run
+def test_a_changed_file_replaces_its_rows(done, tiny_marian, count_decodes):
+    input_dir, output_dir = done
     before = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}
     changed = input_dir / "003_775a97f34768ba9e.txt"
     changed.write_text(
@@ -109,6 +123,7 @@ def test_a_changed_file_replaces_its_rows(first_run, tiny_marian):
     )
     state, report = run(input_dir, output_dir, tiny_marian)
     assert (report.translated, report.reused) == (1, 4)
+    assert count_decodes() > 0
     after = {r["id"]: r for r in pq.read_table(output_dir / "articles.parquet").to_pylist()}
     assert after.keys() == before.keys()
     assert (
@@ -124,57 +139,45 @@ def test_a_changed_file_replaces_its_rows(first_run, tiny_marian):
         "Het Kremlin zwijgt over Venezuela.",
         "Dat is nieuw.",
     ]
+    tables_agree(output_dir)
 
 
-def test_new_settings_redo_the_work(first_run, tiny_marian):
-    input_dir, output_dir, _, _ = first_run
-    state = digest(
-        input_dir=str(input_dir),
-        output_dir=str(output_dir),
-        model=str(tiny_marian),
-        beams=1,
-        return_state=True,
-    )
-    report = state.result(raise_on_failure=False)
+def test_new_settings_redo_the_work_and_the_signatures_follow_the_rows(done, tiny_marian):
+    input_dir, output_dir = done
+    state, report = run(input_dir, output_dir, tiny_marian, beams=1)
     assert report.translated == 5
     beams = pq.read_table(output_dir / "articles.parquet")["beams"].to_pylist()
     assert beams == [1] * 5
+    metadata = pq.ParquetFile(output_dir / "articles.parquet").schema_arrow.metadata
+    signatures = __import__("json").loads(metadata[b"signatures"])
+    assert [s["beams"] for s in signatures] == [
+        1
+    ]  # the beam-4 rows are gone, so is their signature
 
 
-def test_a_file_that_cannot_be_read_fails_alone(tmp_path, seed_dir, monkeypatch):
-    import flows.digest as digest_module
+def test_the_library_entry_point_gives_the_flow_s_records_without_prefect(
+    baseline, tmp_path, tiny_marian
+):
+    import tolk
 
-    good = sorted(seed_dir.glob("*.txt"))[0]
-    broken = tmp_path / "weg.txt"
-    real_read = digest_module.read_article
-
-    def read(path):
-        if path == broken:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path)
-
-    monkeypatch.setattr(digest_module, "read_article", read)
-    monkeypatch.setattr(digest_module, "READ_ATTEMPTS", (0.0, 0.0))
-    assert digest_module.read_one(str(good)).id == good.stem
-    failure = digest_module.read_one(str(broken))
-    assert failure.article_id == "weg"
-    assert failure.reason.startswith(f"{broken}: cannot read the file (")
-    assert "Permission denied" in failure.reason
+    input_dir, flow_out, _, _ = baseline
+    report = tolk.digest_folder(input_dir, tmp_path / "lib", model=str(tiny_marian))
+    assert report.translated == 5 and report.failures == []
+    assert records(tmp_path / "lib") == records(flow_out)
+    assert pages(tmp_path / "lib") == pages(flow_out)
 
 
-def test_an_io_error_that_passes_is_retried(tmp_path, seed_dir, monkeypatch):
-    import flows.digest as digest_module
+def records(output_dir: Path) -> tuple[list, list]:
+    """Give the tables' rows, less the columns that say when they were written."""
+    articles = pq.read_table(output_dir / "articles.parquet")
+    articles = articles.drop_columns(["translated_at", "written_at"])
+    sentences = pq.read_table(output_dir / "sentences.parquet")
+    return articles.to_pylist(), sentences.to_pylist()
 
-    good = sorted(seed_dir.glob("*.txt"))[0]
-    real_read, calls = digest_module.read_article, []
 
-    def flaky(path):
-        calls.append(path)
-        if len(calls) == 1:
-            raise OSError(5, "Input/output error")
-        return real_read(path)
-
-    monkeypatch.setattr(digest_module, "read_article", flaky)
-    monkeypatch.setattr(digest_module, "READ_ATTEMPTS", (0.0, 0.0))
-    assert digest_module.read_one(str(good)).id == good.stem
-    assert len(calls) == 2
+def pages(output_dir: Path) -> dict[str, str]:
+    """Give each article page's text, less the footer's translation time."""
+    return {
+        p.name: re.sub(r" on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", p.read_text())
+        for p in (output_dir / "articles").glob("*.md")
+    }

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import pytest
 
 from tolk.models import ModelInfo
-from tolk.pipeline import Options, credit_in_english, digest_batch, make_signature
+from tolk.pipeline import credit_in_english, digest_batch, make_signature
 from tolk.read import parse
-from tolk.records import Article
+from tolk.records import Article, SentencePair
+from tolk.settings import Settings
+from tolk.translate import TranslatorSpec
 from tolk.translate.base import Translator
 
 
@@ -41,11 +43,12 @@ INFO = ModelInfo(
     path=None,
     model_id="m",
     revision="r",
-    format="transformers",
+    backend="torch",
     default_beams=6,
     max_input_tokens=100,
 )
-SIGNATURE = make_signature(INFO, Options())
+SPEC = TranslatorSpec(device="cpu")
+SIGNATURE = make_signature(INFO, SPEC, Settings())
 
 
 def test_a_failing_article_does_not_cost_the_others():
@@ -77,18 +80,31 @@ def test_titles_come_from_an_opening_heading_else_the_lead():
 
 
 @pytest.mark.parametrize(
-    ("sentence", "english"),
+    ("kind", "sentence", "english"),
     [
-        ("Beeld REUTERS", "Photo: REUTERS"),
-        ("Foto: ANP / Remko de Waal", "Photo: ANP / Remko de Waal"),
-        ("© AFP", "© AFP"),
-        ("Beeld en geluid zijn belangrijk.", None),
+        ("caption", "Beeld REUTERS", "Photo: REUTERS"),
+        ("caption", "Foto: ANP / Remko de Waal", "Photo: ANP / Remko de Waal"),
+        ("caption", "© AFP", "© AFP"),
+        ("caption", "Beeld en geluid zijn belangrijk.", None),
+        # Only in captions: a heading or a body line that looks like a credit is translated.
+        ("heading", "Foto van de dag", None),
+        ("heading", "Beeld REUTERS", None),
+        ("body", "Foto: ANP", None),
     ],
 )
-def test_photo_credits_are_rendered_by_rule(sentence, english):
-    assert credit_in_english(sentence) == english
+def test_photo_credits_are_rendered_by_rule_in_captions_only(kind, sentence, english):
+    assert credit_in_english(SentencePair("a", 0, 0, kind, sentence, "")) == english
+
+
+def test_a_heading_that_starts_like_a_credit_is_translated():
+    digests, _ = digest_batch(
+        [article("f", "Foto van de dag\n\nDe eerste zin. De tweede zin.")],
+        BreaksOnWord("nooit"),
+        SIGNATURE,
+    )
+    assert digests[0].pairs[0].en == "FOTO VAN DE DAG"
 
 
 def test_default_beams_are_four_and_zero_takes_the_model_s_own():
     assert SIGNATURE.beams == 4
-    assert make_signature(INFO, Options(beams=0)).beams == 6
+    assert make_signature(INFO, SPEC, Settings(beams=0)).beams == 6

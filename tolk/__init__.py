@@ -1,4 +1,10 @@
-"""tolk: Dutch news articles in, bilingual English records out."""
+"""tolk: Dutch news articles in, bilingual English records out.
+
+The library's entry points, for use without Prefect:
+
+- `tolk.digest_folder(folder, output_dir, **settings)`: translate one folder of articles;
+- `tolk.digest(sources, output_dir, settings)`: the same for any sources (`tolk.run.digest`).
+"""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -7,4 +13,17 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["Settings", "__version__", "digest", "digest_folder"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so that `import tolk` stays light and does nothing.
+    if name in ("digest", "digest_folder"):
+        from tolk import run
+
+        return getattr(run, name)
+    if name == "Settings":
+        from tolk.settings import Settings
+
+        return Settings
+    raise AttributeError(f"module 'tolk' has no attribute {name!r}")

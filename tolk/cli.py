@@ -1,13 +1,14 @@
 """The `tolk` command: the edge where errors become messages and exit codes.
 
-Exit status: 0 all articles done, 1 some articles failed (the rest written), 2 bad usage or no
-model.
+Exit status: 0 all articles done, 1 some articles failed (the rest written), 2 bad usage, no
+usable model, or an output folder that cannot be used.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import click
@@ -15,9 +16,29 @@ import click
 from tolk import __version__
 from tolk.convert import QUANTIZATIONS
 from tolk.errors import TolkError
-from tolk.models import DEFAULT_BEAMS, DEFAULT_MODEL
+from tolk.settings import (
+    BACKEND_CHOICES,
+    DEFAULT_MODEL,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SOURCES,
+    DEFAULTS,
+    Settings,
+)
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+
+# How each setting is typed on the command line; the defaults and help come from Settings.
+_CLI_TYPES = {
+    "backend": click.Choice(BACKEND_CHOICES),
+    "beams": click.IntRange(min=0),
+    "key_points": (click.IntRange(min=1), click.IntRange(min=1)),
+    "threads": click.IntRange(min=0),
+    "max_batch_tokens": click.IntRange(min=64),
+    "chunk_articles": click.IntRange(min=1),
+    "checkpoint_chunks": click.IntRange(min=1),
+    "lock_timeout": click.FloatRange(min=0),
+    "max_article_bytes": click.IntRange(min=1),
+}
 
 
 def _quiet_prefect() -> None:
@@ -30,143 +51,77 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
-def flow_options(command):
-    """Add the options shared by `run` and `serve`."""
+def settings_options(command):
+    """Add an option for every setting of `Settings` that the command line offers."""
     options = [
-        click.argument(
-            "input_dir",
-            default="seeds",
-            type=click.Path(exists=True, file_okay=False, path_type=Path),
-        ),
+        click.argument("sources", nargs=-1, metavar="[SOURCE]..."),
         click.option(
             "--out",
             "output_dir",
-            default="outputs",
+            default=DEFAULT_OUTPUT_DIR,
             show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
+            type=click.Path(path_type=Path),
             help="Output folder.",
         ),
-        click.option(
-            "--model",
-            default=DEFAULT_MODEL,
-            show_default=True,
-            help="Model directory, a name under models/, or a Hugging Face id in the local cache.",
-        ),
-        click.option(
-            "--backend",
-            type=click.Choice(["auto", "torch", "ct2"]),
-            default="auto",
-            show_default=True,
-            help="auto: ct2 when a converted model exists, else torch.",
-        ),
-        click.option(
-            "--beams",
-            type=click.IntRange(min=0),
-            default=DEFAULT_BEAMS,
-            show_default=True,
-            help="Beam size; 0 takes the model's own generation config.",
-        ),
-        click.option(
-            "--key-points",
-            "key_points",
-            type=(click.IntRange(min=1), click.IntRange(min=1)),
-            default=(3, 5),
-            show_default=True,
-            help="Fewest and most key points per article.",
-        ),
-        click.option(
-            "--threads",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="CPU threads for the model; 0 uses every core this process may use.",
-        ),
-        click.option(
-            "--max-batch-tokens",
-            type=click.IntRange(min=64),
-            default=4096,
-            show_default=True,
-            help="Padded source tokens per decoding batch.",
-        ),
     ]
+    for setting in fields(Settings):
+        if not setting.metadata["cli"]:
+            continue
+        flag = "--" + setting.name.replace("_", "-")
+        default = getattr(DEFAULTS, setting.name)
+        if isinstance(default, bool):
+            flag = f"{flag}/--no-{flag[2:]}"
+        options.append(
+            click.option(
+                flag,
+                setting.name,
+                type=_CLI_TYPES.get(setting.name),
+                default=default,
+                show_default=True,
+                help=setting.metadata["help"],
+            )
+        )
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _parameters(
-    input_dir, output_dir, model, backend, beams, key_points, threads, max_batch_tokens
-):
-    if key_points[0] > key_points[1]:
-        raise click.BadParameter(
-            "the first number must not exceed the second", param_hint="--key-points"
-        )
-    return {
-        "input_dir": str(input_dir),
-        "output_dir": str(output_dir),
-        "model": model,
-        "backend": backend,
-        "beams": beams,
-        "key_points_min": key_points[0],
-        "key_points_max": key_points[1],
-        "threads": threads,
-        "max_batch_tokens": max_batch_tokens,
-    }
+def _settings(values: dict) -> Settings:
+    try:
+        return Settings(**values)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
-def _check_model(model: str, backend: str) -> None:
+def _sources(sources: tuple[str, ...]) -> list[str]:
+    sources = list(sources) or list(DEFAULT_SOURCES)
+    for source in sources:
+        if not Path(source).exists():
+            raise click.BadParameter(f"{source!r} does not exist", param_hint="SOURCE")
+        if not Path(source).is_dir():
+            raise click.BadParameter(f"{source!r} is not a folder", param_hint="SOURCE")
+    return sources
+
+
+def _check_model(settings: Settings) -> None:
     from tolk.translate import TranslatorSpec, select_model
 
     try:
-        info = select_model(TranslatorSpec(model=model, backend=backend))
+        info = select_model(TranslatorSpec.from_settings(settings))
     except TolkError as error:
         _fail(str(error))
-    click.echo(f"model: {info.model_id} ({info.format}, {info.compute_type}) from {info.path}")
+    click.echo(f"model: {info.model_id} ({info.backend}, {info.compute_type}) from {info.path}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="tolk")
-def cli() -> None:
-    """Translate Dutch news articles into bilingual English records."""
-
-
-@cli.command()
-@flow_options
-@click.option(
-    "--workers",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Translate on a local Dask cluster of N worker processes; 0 runs in this process.",
-)
-@click.option(
-    "--dask-address",
-    metavar="URL",
-    help="Translate on an existing Dask cluster, e.g. tcp://scheduler:8786.",
-)
-def run(workers: int, dask_address: str | None, **kwargs) -> None:
-    """Run the digest flow once over INPUT_DIR (default: seeds).
-
-    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en --workers 2
-    """
-    params = _parameters(**kwargs)
-    if workers and dask_address:
-        raise click.UsageError("give --workers or --dask-address, not both")
-    _check_model(params["model"], params["backend"])
-    _quiet_prefect()
-    from flows.digest import digest
-
-    if workers or dask_address:
-        from flows.runners import dask_runner, shared_api
-
-        with shared_api():
-            flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
-            state = flow(**params, return_state=True)
-    else:
-        state = digest(**params, return_state=True)
+def _finish(state) -> None:
+    """Print a run's outcome and exit with its status."""
     report = state.result(raise_on_failure=False)
     if isinstance(report, BaseException):
         _fail(f"the run stopped: {type(report).__name__}: {report}", EXIT_SOME_FAILED)
+    if report.error:
+        _fail(report.error)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(
         f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
         f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
@@ -176,24 +131,90 @@ def run(workers: int, dask_address: str | None, **kwargs) -> None:
     sys.exit(EXIT_SOME_FAILED if report.failures else EXIT_OK)
 
 
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tolk")
+def cli() -> None:
+    """Translate Dutch news articles into bilingual English records."""
+
+
 @cli.command()
-@flow_options
+@settings_options
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Translate on a local Dask cluster of N worker processes (at most one per core).",
+)
+@click.option(
+    "--dask-address",
+    metavar="URL",
+    help="Translate on an existing Dask cluster, e.g. tcp://scheduler:8786.",
+)
+def run(sources, output_dir: Path, workers: int, dask_address: str | None, **values) -> None:
+    """Run the digest once over the SOURCEs (folders of articles; default: seeds).
+
+    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en --workers 2
+    """
+    from tolk.translate.base import default_threads
+
+    settings = _settings(values)
+    sources = _sources(sources)
+    if workers and dask_address:
+        raise click.UsageError("give --workers or --dask-address, not both")
+    if workers > default_threads():
+        raise click.BadParameter(
+            f"{workers} workers, but tolk may use {default_threads()} cores here and each "
+            "worker needs one: use fewer, or --dask-address for a bigger cluster",
+            param_hint="--workers",
+        )
+    _check_model(settings)
+    _quiet_prefect()
+    from flows.digest import digest
+    from flows.runners import check_scheduler, dask_runner, shared_api
+
+    if dask_address:
+        try:
+            check_scheduler(dask_address)
+        except TolkError as error:
+            _fail(str(error))
+    params = {"sources": sources, "output_dir": str(output_dir), "settings": settings}
+    with shared_api():
+        if workers or dask_address:
+            flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
+            state = flow(**params, window=2 * max(workers, 1), return_state=True)
+        else:
+            state = digest(**params, return_state=True)
+    _finish(state)
+
+
+@cli.command()
+@settings_options
 @click.option("--cron", required=True, help='When to run, as a cron line, e.g. "0 6 * * *".')
 @click.option("--name", default="tolk-digest", show_default=True, help="Deployment name.")
-def serve(cron: str, name: str, **kwargs) -> None:
-    """Serve the digest flow on a schedule until stopped (Ctrl-C).
+def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
+    """Serve the digest on a schedule until stopped (Ctrl-C); runs never overlap.
 
     Example: tolk serve seeds --cron "0 6 * * *" --model models/opus-mt-nl-en
     """
-    params = _parameters(**kwargs)
-    _check_model(params["model"], params["backend"])
+    settings = _settings(values)
+    sources = _sources(sources)
     _quiet_prefect()
+    from flows.runners import check_cron
+
+    try:
+        check_cron(cron)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--cron") from None
+    _check_model(settings)
     from flows.digest import digest
     from flows.runners import shared_api
 
+    params = {"sources": sources, "output_dir": str(output_dir), "settings": settings.to_dict()}
     with shared_api(scheduler=True) as url:
         click.echo(f"Prefect API: {url}")
-        digest.serve(name=name, cron=cron, parameters=params)
+        # limit=1: a run that outlasts the interval delays the next one instead of racing it.
+        digest.serve(name=name, cron=cron, parameters=params, limit=1)
 
 
 @cli.group()
@@ -230,9 +251,8 @@ def models_list() -> None:
         click.echo(f"no models in {models_dir()}/; run `tolk models pull` or pass --model PATH")
         return
     for info in found:
-        click.echo(
-            f"{info.path.name}\t{info.model_id}\t{info.format}\t{info.compute_type}\t{info.revision[:19]}"
-        )
+        row = (info.path.name, info.model_id, info.backend, info.compute_type, info.revision[:19])
+        click.echo("\t".join(row))
 
 
 @models.command("convert")

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from tolk import __version__
-from tolk.errors import ModelLoadError
+from tolk.errors import ConvertRefused, ModelLoadError
 from tolk.models import MANIFEST, ModelInfo, describe, is_model_dir, models_dir, read_manifest
 
 QUANTIZATIONS = ("int8", "int8_float16", "int8_float32", "int8_bfloat16", "float16", "float32")
@@ -61,11 +61,15 @@ def convert(
     out: Path | None = None,
     store: Path | None = None,
 ) -> ModelInfo:
-    """Convert a transformers Marian model to CTranslate2 and write its manifest."""
-    if source.format != "transformers":
+    """Convert a transformers Marian model to CTranslate2 and write its manifest.
+
+    The target is replaced only when it is an earlier conversion (or empty): never a folder
+    that holds anything else.
+    """
+    if source.backend != "torch":
         raise ModelLoadError(
-            f"{source.path} is already a {source.format} model; convert the transformers "
-            "model it came from"
+            f"{source.path} is already a CTranslate2 model; convert the transformers model it "
+            "came from"
         )
     quantization = quantization or default_quantization()
     if quantization not in QUANTIZATIONS:
@@ -73,12 +77,19 @@ def convert(
     from ctranslate2 import __version__ as ct2_version
     from ctranslate2.converters import TransformersConverter
 
-    out = out or converted_path(source, quantization, store)
+    out = (out or converted_path(source, quantization, store)).absolute()
+    if out.exists() and not _replaceable(out):
+        raise ConvertRefused(
+            f"{out} exists and is not an earlier tolk conversion (no {MANIFEST} naming a "
+            "CTranslate2 model): choose another --out, or move that folder away yourself"
+        )
+    # The converter resolves files against the working directory: give it absolute paths.
+    model_dir = source.path.absolute()
     partial = out.with_name(out.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    files = [str(source.path / f) for f in _TOKENIZER_FILES if (source.path / f).exists()]
+    files = [str(model_dir / f) for f in _TOKENIZER_FILES if (model_dir / f).exists()]
     try:
-        TransformersConverter(str(source.path), copy_files=files, low_cpu_mem_usage=True).convert(
+        TransformersConverter(str(model_dir), copy_files=files, low_cpu_mem_usage=True).convert(
             str(partial), quantization=quantization, force=True
         )
     except (OSError, ValueError, RuntimeError, NotImplementedError) as error:
@@ -89,8 +100,8 @@ def convert(
         ) from error
     manifest = {
         "model_id": source.model_id,
-        "format": "ctranslate2",
-        "source_path": str(source.path.resolve()),
+        "backend": "ct2",
+        "source_path": str(model_dir.resolve()),
         "source_revision": source.revision,
         "quantization": quantization,
         "max_input_tokens": source.max_input_tokens,
@@ -103,6 +114,16 @@ def convert(
     shutil.rmtree(out, ignore_errors=True)
     partial.rename(out)
     return describe(out)
+
+
+def _replaceable(path: Path) -> bool:
+    """Say whether `path` may be replaced by a conversion: an earlier one, or an empty folder."""
+    if path.is_dir() and not any(path.iterdir()):
+        return True
+    if not (path.is_dir() and (path / MANIFEST).exists()):
+        return False
+    manifest = read_manifest(path)
+    return manifest.get("backend") == "ct2" or manifest.get("format") == "ctranslate2"
 
 
 def _source_matches(manifest: dict, source: ModelInfo) -> bool:

@@ -22,4 +22,22 @@ class StaleModel(TolkError):
 
 
 class OutputError(TolkError):
-    "An output file exists but cannot be read or merged."
+    "The output folder cannot be written or read."
+
+    transient = False  # True for an I/O error that may pass if tried again
+
+
+class ConvertRefused(TolkError):
+    "A conversion would replace a folder that is not an earlier conversion."
+
+
+class StoreLocked(TolkError):
+    "Another run holds the output folder for longer than this run may wait."
+
+
+class StoreTooNew(TolkError):
+    "The output folder was written by a newer tolk than this one."
+
+
+class StoreDamaged(TolkError):
+    "The output folder's tables cannot be read and nothing intact is left to fall back on."

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tolk.errors import ModelNotFound
+from tolk.errors import ModelLoadError, ModelNotFound
+from tolk.settings import DEFAULT_MODEL
 
-DEFAULT_MODEL = "Helsinki-NLP/opus-mt-nl-en"
-DEFAULT_BEAMS = 4  # opus-mt's own config says 6; 4 costs a third less for no BLEU loss
 MANIFEST = "tolk-model.json"
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin", "model.bin")
+# What MarianTokenizer needs beside the weights.
+TOKENIZER_FILES = ("source.spm", "target.spm", "vocab.json")
+# The beams a model gets when its config names none (Marian's usual setting).
+FALLBACK_BEAMS = 4
 PULL_PATTERNS = [
     "config.json",
     "generation_config.json",
@@ -36,7 +39,8 @@ PULL_PATTERNS = [
 
 def models_dir() -> Path:
     """Return the local model store: $TOLK_MODELS_DIR, else ./models."""
-    return Path(os.environ.get("TOLK_MODELS_DIR", "models"))
+    # Absolute, so that a converter or loader that changes directory still finds the files.
+    return Path(os.environ.get("TOLK_MODELS_DIR", "models")).absolute()
 
 
 @dataclass(frozen=True)
@@ -46,17 +50,31 @@ class ModelInfo:
     path: Path
     model_id: str
     revision: str
-    format: str  # "transformers" or "ctranslate2"
+    backend: str  # the backend that runs this directory: "torch" (transformers) or "ct2"
     default_beams: int
     max_input_tokens: int
     compute_type: str = "float32"
     source: Path | None = None  # for a converted model, the transformers directory it came from
 
 
+def read_json(file: Path) -> dict:
+    """Read a model's JSON file; a corrupt one is a `ModelLoadError` naming it."""
+    try:
+        value = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelLoadError(
+            f"{file}: cannot read this model file ({error}); restore it, or pull or convert "
+            "the model again"
+        ) from None
+    if not isinstance(value, dict):
+        raise ModelLoadError(f"{file}: expected a JSON object; restore the file")
+    return value
+
+
 def read_manifest(path: Path) -> dict:
     """Return a model directory's tolk manifest, or {} when it has none."""
     manifest = path / MANIFEST
-    return json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
+    return read_json(manifest) if manifest.exists() else {}
 
 
 @cache
@@ -89,12 +107,34 @@ def is_model_dir(path: Path) -> bool:
     )
 
 
+def check_loadable(path: Path, backend: str) -> None:
+    """Refuse a model directory that could not load safely, naming what is wrong."""
+    if backend == "torch" and not (path / "model.safetensors").exists():
+        raise ModelLoadError(
+            f"{path} holds pytorch_model.bin but no model.safetensors: a .bin file is a pickle, "
+            "which can run code when loaded, so tolk loads safetensors only. Get the "
+            "safetensors weights (`tolk models pull`), or convert the model to safetensors "
+            "yourself if you trust it"
+        )
+    tokenizer_dir = path
+    if backend == "ct2" and not (path / "source.spm").exists():
+        source = read_manifest(path).get("source_path")
+        tokenizer_dir = Path(source) if source else path
+    missing = [f for f in TOKENIZER_FILES if not (tokenizer_dir / f).exists()]
+    if missing:
+        raise ModelLoadError(
+            f"{tokenizer_dir} lacks the tokenizer files {', '.join(missing)}: a Marian model "
+            "needs source.spm, target.spm and vocab.json beside its weights; copy them from "
+            "the model's origin, or pull the model again"
+        )
+
+
 def describe(path: Path, model_id: str | None = None, revision: str | None = None) -> ModelInfo:
     """Describe a model directory from its small files."""
     manifest = read_manifest(path)
-    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-    fmt = "ctranslate2" if (path / "model.bin").exists() else "transformers"
-    if fmt == "ctranslate2":
+    config = read_json(path / "config.json")
+    backend = "ct2" if (path / "model.bin").exists() else "torch"
+    if backend == "ct2":
         source = Path(manifest["source_path"]) if manifest.get("source_path") else None
         # `tolk models convert` records these; only older manifests need the source read.
         base = None
@@ -104,9 +144,9 @@ def describe(path: Path, model_id: str | None = None, revision: str | None = Non
             path=path,
             model_id=manifest.get("model_id") or model_id or path.name,
             revision=manifest.get("source_revision") or revision or content_revision(path),
-            format=fmt,
+            backend=backend,
             default_beams=int(
-                manifest.get("default_beams") or (base.default_beams if base else DEFAULT_BEAMS)
+                manifest.get("default_beams") or (base.default_beams if base else FALLBACK_BEAMS)
             ),
             max_input_tokens=int(
                 manifest.get("max_input_tokens") or (base.max_input_tokens if base else 512)
@@ -115,13 +155,13 @@ def describe(path: Path, model_id: str | None = None, revision: str | None = Non
             source=source,
         )
     generation = path / "generation_config.json"
-    gen = json.loads(generation.read_text(encoding="utf-8")) if generation.exists() else {}
+    gen = read_json(generation) if generation.exists() else {}
     return ModelInfo(
         path=path,
         model_id=manifest.get("model_id") or model_id or config.get("_name_or_path") or path.name,
         revision=manifest.get("revision") or revision or content_revision(path),
-        format=fmt,
-        default_beams=int(gen.get("num_beams") or config.get("num_beams") or DEFAULT_BEAMS),
+        backend=backend,
+        default_beams=int(gen.get("num_beams") or config.get("num_beams") or FALLBACK_BEAMS),
         max_input_tokens=int(config.get("max_position_embeddings") or 512),
     )
 
@@ -146,7 +186,7 @@ def _from_hf_cache(name: str) -> Path | None:
 def resolve(name: str | Path = DEFAULT_MODEL, store: Path | None = None) -> ModelInfo:
     """Find a transformers model by path, in the store, or in the Hugging Face cache."""
     name = str(name)
-    path = Path(name).expanduser()
+    path = Path(name).expanduser().absolute()
     if path.exists():
         if not is_model_dir(path):
             raise ModelNotFound(
@@ -181,7 +221,7 @@ def pull(name: str = DEFAULT_MODEL, store: Path | None = None) -> ModelInfo:
             f"{error}); check the network, or copy the model directory to {target}"
         ) from error
     (target / MANIFEST).write_text(
-        json.dumps({"model_id": name, "revision": revision, "format": "transformers"}, indent=2),
+        json.dumps({"model_id": name, "revision": revision, "backend": "torch"}, indent=2),
         encoding="utf-8",
     )
     return describe(target)

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from tolk import __version__
-from tolk.errors import TolkError
-from tolk.models import DEFAULT_BEAMS, ModelInfo
+from tolk.errors import ModelLoadError, TolkError
+from tolk.models import ModelInfo
+from tolk.read import CREDIT
 from tolk.records import Article, Digest, SentencePair, Signature
 from tolk.segment import split_sentences
+from tolk.settings import Settings
 from tolk.summarize import KeyPointSettings, summarize
-from tolk.translate.base import Translator
+from tolk.translate import TranslatorSpec, load_translator, runtime
+from tolk.translate.base import Progress, Translator
 
-# A photo credit is a name, not a sentence: "Beeld REUTERS" -> "Photo: REUTERS".
-_CREDIT_SENTENCE = re.compile(
-    r"^(?:(?:Beeld|Foto)\s*:?\s+(?P<name>[^.!?]{1,60})|(?P<c>©\s*.{1,60}))$"
-)
+_log = logging.getLogger("tolk")
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,47 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Options:
-    """The settings of a run that change its output."""
+class ChunkResult:
+    """What translating a chunk of articles gave: digests, failures and the model work done."""
 
-    beams: int = DEFAULT_BEAMS  # 0: the model's own generation config decides
-    key_points: KeyPointSettings = KeyPointSettings()
+    digests: list[Digest]
+    failures: list[Failure]
+    decoded: int = 0  # sentences (or parts of long ones) the model decoded
+    decode_calls: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
 
-def make_signature(info: ModelInfo, options: Options) -> Signature:
-    """Describe what produces a run's output, before any model is loaded."""
+def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) -> Signature:
+    """Describe what produces a run's output, before any model is loaded.
+
+    The device and compute type are predicted by the backend; the loaded translator confirms
+    them (`check_signature`), so a record never misstates what ran.
+    """
+    device, compute_type = runtime(info, spec)
     return Signature(
         model_id=info.model_id,
         model_revision=info.revision,
-        backend="ct2" if info.format == "ctranslate2" else "torch",
-        compute_type=info.compute_type,
-        beams=options.beams or info.default_beams,
+        backend=info.backend,
+        compute_type=compute_type,
+        beams=settings.beams or info.default_beams,
         max_input_tokens=info.max_input_tokens,
-        key_points=(options.key_points.minimum, options.key_points.maximum),
+        key_points=settings.key_points,
         tolk_version=__version__,
+        device=device,
+        repair=settings.repair,
     )
+
+
+def check_signature(translator: Translator, signature: Signature) -> None:
+    """Fail when a loaded translator is not what the signature says will run."""
+    ran = (translator.backend, translator.device, translator.compute_type)
+    said = (signature.backend, signature.device, signature.compute_type)
+    if ran != said:
+        raise ModelLoadError(
+            f"the run was planned for {'/'.join(said)} but the model loaded as {'/'.join(ran)}; "
+            "this is a bug in tolk, please report it"
+        )
 
 
 def cache_key(article: Article, signature: Signature) -> str:
@@ -77,12 +100,14 @@ def segment(article: Article) -> list[SentencePair]:
     return pairs
 
 
-def credit_in_english(sentence: str) -> str | None:
-    """Render a photo credit in English by rule, or None when the sentence is not one."""
-    match = _CREDIT_SENTENCE.match(sentence)
+def credit_in_english(pair: SentencePair) -> str | None:
+    """Render a caption's photo credit in English by rule, or None when the pair is not one."""
+    if pair.paragraph_kind != "caption":
+        return None  # "Foto van de dag" heading a body paragraph is words to translate
+    match = CREDIT.fullmatch(pair.nl)
     if not match:
         return None
-    return match.group("c") or f"Photo: {match.group('name')}"
+    return f"Photo: {match.group('name')}" if match.group("name") else pair.nl
 
 
 def title_pair(article: Article, pairs: Sequence[SentencePair]) -> SentencePair | None:
@@ -97,8 +122,7 @@ def build_digests(
     articles: Sequence[Article],
     translator: Translator,
     signature: Signature,
-    options: Options = Options(),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[Digest], list[Failure]]:
     """Segment, translate and summarize articles; isolate each article's failures."""
     segmented: list[tuple[Article, list[SentencePair]]] = []
@@ -111,7 +135,7 @@ def build_digests(
 
     queue: list[str] = []
     for _, pairs in segmented:
-        queue.extend(p.nl for p in pairs if credit_in_english(p.nl) is None)
+        queue.extend(p.nl for p in pairs if credit_in_english(p) is None)
     translations = iter(translator.translate(queue, signature.beams, progress) if queue else [])
 
     digests = []
@@ -119,14 +143,15 @@ def build_digests(
         warnings = list(article.warnings)
         done = []
         for pair in pairs:
-            english = credit_in_english(pair.nl)
+            english = credit_in_english(pair)
             if english is None:
                 translation = next(translations)
                 english = translation.text
                 if translation.warning:
                     warnings.append(f"sentence {pair.sentence_index}: {translation.warning}")
-            done.append(SentencePair(**{**pair.__dict__, "en": english}))
-        key_points, summary_en = summarize(done, options.key_points)
+            done.append(replace(pair, en=english))
+        settings = KeyPointSettings(*signature.key_points)
+        key_points, summary_en = summarize(done, settings)
         title = title_pair(article, done)
         digests.append(
             Digest(
@@ -149,12 +174,13 @@ def digest_batch(
     articles: Sequence[Article],
     translator: Translator,
     signature: Signature,
-    options: Options = Options(),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[Digest], list[Failure]]:
     """Build digests for a batch; if the batch fails, retry article by article to isolate it."""
     try:
-        return build_digests(articles, translator, signature, options, progress)
+        return build_digests(articles, translator, signature, progress)
+    except ModelLoadError:
+        raise  # no article can be translated: the run stops with one clear message
     except Exception as error:  # noqa: BLE001 - a model error must not cost the other articles
         if len(articles) == 1:
             article = articles[0]
@@ -163,7 +189,46 @@ def digest_batch(
     digests: list[Digest] = []
     failures: list[Failure] = []
     for article in articles:
-        done, failed = digest_batch([article], translator, signature, options)
+        done, failed = digest_batch([article], translator, signature)
         digests += done
         failures += failed
     return digests, failures
+
+
+def progress_logger(log: logging.Logger | logging.LoggerAdapter, label: str) -> Progress:
+    """Return a progress callback that logs sentences done and the rate, every few seconds."""
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done == total or now - last[0] > 5:
+            last[0] = now
+            rate = done / max(now - started, 1e-9)
+            log.info(f"{label}: {done}/{total} sentences ({rate:.1f}/s)")
+
+    return progress
+
+
+def translate_chunk(
+    articles: Sequence[Article],
+    spec: TranslatorSpec,
+    signature: Signature,
+    label: str = "",
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+) -> ChunkResult:
+    """Segment, translate and summarize a chunk of articles with this process's model."""
+    started = time.perf_counter()
+    translator = load_translator(spec)
+    check_signature(translator, signature)
+    before = dict(translator.stats)
+    digests, failures = digest_batch(
+        articles, translator, signature, progress_logger(log or _log, label or "chunk")
+    )
+    return ChunkResult(
+        digests,
+        failures,
+        decoded=translator.stats["decoded"] - before["decoded"],
+        decode_calls=translator.stats["batches"] - before["batches"],
+        seconds=time.perf_counter() - started,
+    )

@@ -20,10 +20,12 @@ ARTICLE_SUFFIX = ".txt"
 _DATE_MARKER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)(?:[ \t]+|[ \t]*\n|\Z)")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
-# A photo credit closes a caption: "... Caracas. Beeld REUTERS", "© ANP", "Foto: Remko de Waal".
-_CREDIT = re.compile(
-    r"(?:^|\s)(?:Beeld|Foto|Foto's|Illustratie)\s*:?\s+[A-Z0-9][^.!?]{0,60}$|©\s*\S[^.!?]{0,60}$"
+# A photo credit: "Beeld REUTERS", "Foto: Remko de Waal", "© ANP". One closes a caption
+# ("... Caracas. Beeld REUTERS"); the translator renders it by rule (tolk.pipeline).
+CREDIT = re.compile(
+    r"(?:Beeld|Foto|Foto's|Illustratie)\s*:?\s+(?P<name>[A-Z0-9][^.!?]{0,60})|©\s*\S[^.!?]{0,60}"
 )
+_CREDIT = re.compile(rf"(?:^|\s)(?:{CREDIT.pattern})$")
 _CROSSLINK = re.compile(
     r"^(?:Lees|Bekijk|Kijk|Luister)\s+(?:ook|hier|meer|verder)\b", re.IGNORECASE
 )

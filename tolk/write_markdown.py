@@ -1,24 +1,20 @@
-"""Write digests as Markdown for readers: `articles/<id>.md` per article and an `index.md`.
+"""Render digests as Markdown for readers: an article's page and the index of all articles.
 
-Article text is escaped, so that whatever a source file holds it renders as plain text: it
-cannot inject links, images, HTML, tables, headings or lists into the page.
+Pure functions from records to text; the output store writes the files. Article text is
+escaped, so that whatever a source holds it renders as plain text: it cannot inject links,
+images, HTML, tables, headings or lists into the page.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from tolk.records import Digest
-from tolk.write_parquet import ARTICLES_FILE, write_atomic
 
 ARTICLES_DIR = "articles"
-INDEX_FILE = "index.md"
 
 _INLINE = re.compile(r"([\\`*_\[\]|~!#])")
 _URL_PUNCT = re.compile(r"(?<=\w)([:./@])(?=[\w/])")
@@ -48,7 +44,7 @@ def render_article(digest: Digest) -> str:
     article, sig = digest.article, digest.signature
     lines = [f"# {escape(digest.title_en)}", "", f"*{escape(digest.title_nl)}*", ""]
     meta = [f"Date: {escape(article.date)}" if article.date else "Date: unknown"]
-    meta.append(f"Source: `{Path(article.source_path).name.replace('`', '')}`")
+    meta.append(f"Source: {escape(source_name(article.source_path))}")
     lines += [" · ".join(meta), "", "## Summary", "", escape(digest.summary_en) or "(none)", ""]
     lines += ["## Key points", ""]
     for point in digest.key_points:
@@ -80,9 +76,15 @@ def _first_sentence(text: str, limit: int = 30) -> str:
     return " ".join(words[:limit]) + (" …" if len(words) > limit else "")
 
 
-def render_index(articles: pa.Table) -> str:
+def source_name(source: str) -> str:
+    """Name a source on one line: a file's name (not the folder it was in), or a URL."""
+    name = source if "://" in source else Path(source).name
+    return " ".join(name.split()) or "(unnamed)"
+
+
+def render_index(rows: Iterable[dict]) -> str:
     """Render the index of every stored article, newest first."""
-    rows = articles.select(["id", "date", "title_en", "summary_en"]).to_pylist()
+    rows = list(rows)
     rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
     lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", ""]
     for row in rows:
@@ -93,26 +95,3 @@ def render_index(articles: pa.Table) -> str:
             f"{escape(_first_sentence(row['summary_en']))}"
         )
     return "\n".join(lines) + "\n"
-
-
-def _write_text(path: Path, text: str) -> None:
-    write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-
-
-def page_path(out_dir: Path, article_id: str) -> Path:
-    """Return where an article's page lives."""
-    return out_dir / ARTICLES_DIR / f"{article_id}.md"
-
-
-def write_article_pages(out_dir: Path, digests: Sequence[Digest]) -> None:
-    """Write each digest's page."""
-    for digest in digests:
-        _write_text(page_path(out_dir, digest.article.id), render_article(digest))
-
-
-def write_index(out_dir: Path) -> None:
-    """Write the index of every article stored in the output's articles.parquet."""
-    columns = ["id", "date", "title_en", "summary_en"]
-    _write_text(
-        out_dir / INDEX_FILE, render_index(pq.read_table(out_dir / ARTICLES_FILE, columns=columns))
-    )

@@ -1,32 +1,52 @@
-"""Translation: Dutch sentences in, English sentences out, through a pluggable backend.
+"""Translation: Dutch sentences in, English sentences out, through a backend from a registry.
 
-`TranslatorSpec` is the small, picklable description of what to load; `load_translator` loads it
-once per process and keeps it, so a model is never pickled into task results or cache keys.
+One vocabulary names backends everywhere (settings, model directories, signatures, records):
+`torch` (transformers) and `ct2` (CTranslate2). `TranslatorSpec` is the small, picklable
+description of what to load; `load_translator` loads it once per process and keeps it, so a
+model is never pickled into task results or cache keys.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from tolk.errors import ModelNotFound, StaleModel
-from tolk.models import DEFAULT_MODEL, ModelInfo, resolve
+from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
+from tolk.models import ModelInfo, check_loadable, resolve
+from tolk.settings import DEFAULT_MODEL, Settings
 from tolk.translate.base import BatchPolicy, Translation, Translator
 
 __all__ = [
+    "BACKENDS",
     "BatchPolicy",
     "Translation",
     "Translator",
     "TranslatorSpec",
-    "BACKENDS",
-    "batch_policy",
+    "backend_class",
     "load_translator",
+    "runtime",
     "select_model",
 ]
 
-BACKENDS = ("auto", "torch", "ct2")
+# The registry: backend name -> where its Translator class lives (imported on first use, so
+# that naming a backend never imports torch or ctranslate2).
+BACKENDS: dict[str, str] = {
+    "torch": "tolk.translate.torch:TorchTranslator",
+    "ct2": "tolk.translate.ct2:Ct2Translator",
+}
 _log = logging.getLogger(__name__)
+
+
+def backend_class(name: str) -> type[Translator]:
+    """Return the Translator class registered under `name`."""
+    try:
+        module, _, cls = BACKENDS[name].partition(":")
+    except KeyError:
+        raise ValueError(f"no backend {name!r}; the backends are {', '.join(BACKENDS)}") from None
+    return getattr(importlib.import_module(module), cls)
 
 
 @dataclass(frozen=True)
@@ -40,13 +60,30 @@ class TranslatorSpec:
     max_batch_tokens: int = 4096
     models_dir: str | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TranslatorSpec:
+        """Describe the translator that `settings` ask for."""
+        return cls(
+            model=settings.model,
+            backend=settings.backend,
+            threads=settings.threads,
+            max_batch_tokens=settings.max_batch_tokens,
+            models_dir=settings.models_dir,
+        )
+
 
 def select_model(spec: TranslatorSpec) -> ModelInfo:
-    """Pick the model directory and format that `spec` asks for, without loading weights.
+    """Pick the model directory and backend that `spec` asks for, without loading weights.
 
     `auto` takes a fresh CTranslate2 conversion of the model from the store when there is one
     (`tolk models convert`), else the transformers model; a stale conversion is never used.
     """
+    info = _select(spec)
+    check_loadable(info.path, info.backend)
+    return info
+
+
+def _select(spec: TranslatorSpec) -> ModelInfo:
     from tolk.convert import find_converted, find_converted_by_id, stale_reason
 
     store = Path(spec.models_dir) if spec.models_dir else None
@@ -59,7 +96,7 @@ def select_model(spec: TranslatorSpec) -> ModelInfo:
             raise
         info = converted[0]
 
-    if info.format == "ctranslate2":
+    if info.backend == "ct2":
         reason = stale_reason(info)
         if spec.backend == "torch" or reason:
             source = info.source if info.source and info.source.exists() else None
@@ -94,38 +131,31 @@ def select_model(spec: TranslatorSpec) -> ModelInfo:
     return info
 
 
-# On CPU, decoding is bound by the 67k-word output layer: its logits for many rows at once
-# (sentences x beams) leave the cache, and beam search reorders a larger cache every step.
-# About 32 rows per step is fastest on both backends (see the README, Performance).
-CPU_MAX_BATCH_SENTENCES = {"transformers": 16, "ctranslate2": 32}
-
-
-def batch_policy(info: ModelInfo, max_batch_tokens: int = 4096, device: str = "cpu") -> BatchPolicy:
-    """Return the batching policy for a model's backend on `device`."""
-    if device != "cpu":
-        return BatchPolicy(max_batch_tokens=max_batch_tokens)
-    most = CPU_MAX_BATCH_SENTENCES.get(info.format, BatchPolicy.max_batch_sentences)
-    return BatchPolicy(max_batch_tokens=max_batch_tokens, max_batch_sentences=most)
+def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
+    """Predict the device and compute type that loading `info` will run on, without loading it."""
+    return backend_class(info.backend).runtime(info, spec.device)
 
 
 _LOADED: dict[TranslatorSpec, Translator] = {}
+_LOADING = threading.Lock()
 
 
 def load_translator(spec: TranslatorSpec) -> Translator:
     """Load the translator `spec` describes, once per process."""
-    if spec not in _LOADED:
-        from tolk.translate.base import default_threads
+    with _LOADING:
+        if spec not in _LOADED:
+            from tolk.translate.base import default_threads
 
-        info = select_model(spec)
-        threads = spec.threads or default_threads()
-        if info.format == "ctranslate2":
-            from tolk.translate.ct2 import Ct2Translator
-
-            translator: Translator = Ct2Translator(info, None, spec.device, threads)
-        else:
-            from tolk.translate.torch import TorchTranslator
-
-            translator = TorchTranslator(info, None, device=spec.device, threads=threads)
-        translator.policy = batch_policy(info, spec.max_batch_tokens, translator.device)
-        _LOADED[spec] = translator
-    return _LOADED[spec]
+            info = select_model(spec)
+            cls = backend_class(info.backend)
+            predicted = cls.runtime(info, spec.device)
+            translator = cls(info, device=spec.device, threads=spec.threads or default_threads())
+            actual = (translator.device, translator.compute_type)
+            if actual != predicted:  # the signature (and cache keys) were made from the prediction
+                raise ModelLoadError(
+                    f"{info.path}: predicted {predicted[0]}/{predicted[1]} but the model runs on "
+                    f"{actual[0]}/{actual[1]}; this is a bug in tolk, please report it"
+                )
+            translator.policy = cls.batch_policy(spec.max_batch_tokens, translator.device)
+            _LOADED[spec] = translator
+        return _LOADED[spec]

@@ -100,10 +100,25 @@ class Translator(ABC):
     compute_type: str
     device: str
     max_input_tokens: int
+    # On CPU, decoding is bound by the 67k-word output layer: its logits for many rows at once
+    # (sentences x beams) leave the cache. About 32 rows per step is fastest (README, Performance).
+    cpu_max_batch_sentences: int = BatchPolicy.max_batch_sentences
 
     def __init__(self, policy: BatchPolicy | None = None) -> None:
         self.policy = policy or BatchPolicy()
         self.stats = {"sentences": 0, "decoded": 0, "batches": 0, "seconds": 0.0}
+
+    @classmethod
+    def runtime(cls, info, device: str = "auto") -> tuple[str, str]:
+        """Return the device and compute type a model would run on, without loading it."""
+        raise NotImplementedError
+
+    @classmethod
+    def batch_policy(cls, max_batch_tokens: int = 4096, device: str = "cpu") -> BatchPolicy:
+        """Return how to batch sentences for this backend on `device`."""
+        if device != "cpu":
+            return BatchPolicy(max_batch_tokens=max_batch_tokens)
+        return BatchPolicy(max_batch_tokens, cls.cpu_max_batch_sentences)
 
     @abstractmethod
     def count_tokens(self, texts: Sequence[str]) -> list[int]:

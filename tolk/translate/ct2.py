@@ -29,6 +29,16 @@ class Ct2Translator(Translator):
     """Translate with a CTranslate2 conversion of a Marian model."""
 
     backend = "ct2"
+    cpu_max_batch_sentences = 32
+
+    @classmethod
+    def runtime(cls, info: ModelInfo, device: str = "auto") -> tuple[str, str]:
+        import ctranslate2
+
+        if device == "auto":
+            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        supported = set(ctranslate2.get_supported_compute_types(device))
+        return device, runtime_compute_type(info.compute_type, device, supported)
 
     def __init__(
         self,
@@ -41,12 +51,8 @@ class Ct2Translator(Translator):
         import ctranslate2
         from transformers import MarianTokenizer
 
-        if device == "auto":
-            device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-        self.device = device
-        self.compute_type = runtime_compute_type(
-            info.compute_type, device, set(ctranslate2.get_supported_compute_types(device))
-        )
+        self.device, self.compute_type = self.runtime(info, device)
+        device = self.device
         # Older conversions may lack the tokenizer files: take them from the source model.
         tokenizer_dir = info.path if (info.path / "source.spm").exists() else info.source
         try:
@@ -62,9 +68,9 @@ class Ct2Translator(Translator):
             )
         except (OSError, ValueError, RuntimeError, TypeError) as error:
             raise ModelLoadError(
-                f"{info.path}: cannot load the CTranslate2 model: {error}; convert it again "
+                f"{info.path}: cannot load the CTranslate2 model ({error}); convert it again "
                 "with `tolk models convert`"
-            ) from error
+            ) from None
         self.max_input_tokens = info.max_input_tokens
         self.default_beams = info.default_beams
         self.forced_eos = bool(read_manifest(info.path).get("forced_eos", True))

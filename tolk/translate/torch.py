@@ -30,6 +30,15 @@ class TorchTranslator(Translator):
     """Translate with `transformers` MarianMTModel."""
 
     backend = "torch"
+    cpu_max_batch_sentences = 16
+
+    @classmethod
+    def runtime(cls, info: ModelInfo, device: str = "auto") -> tuple[str, str]:
+        if device == "auto":
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        return device, "float32"
 
     def __init__(
         self,
@@ -44,17 +53,18 @@ class TorchTranslator(Translator):
 
         if threads > 0:
             torch.set_num_threads(threads)
-        self.device = (
-            ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
-        )
+        self.device, self.compute_type = self.runtime(info, device)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(info.path)
-            model = MarianMTModel.from_pretrained(info.path)
-        except (OSError, ValueError) as error:
-            raise ModelLoadError(f"{info.path}: cannot load the Marian model: {error}") from error
+            # safetensors only: a pickled .bin can run code when loaded.
+            model = MarianMTModel.from_pretrained(info.path, use_safetensors=True)
+        except (OSError, ValueError, RuntimeError, TypeError) as error:
+            raise ModelLoadError(
+                f"{info.path}: cannot load the Marian model ({type(error).__name__}: {error}); "
+                "pull the model again, or point --model at a complete Marian directory"
+            ) from None
         check_tied_embeddings(model)
         self.model = model.to(self.device).eval()
-        self.compute_type = "float32"
         self.max_input_tokens = info.max_input_tokens
         self._torch = torch
 

@@ -1,0 +1,240 @@
+"""Run a whole digest in this process: sources in, a committed output folder out.
+
+`digest` is the library entry point (`tolk.digest_folder` for one folder). It composes the
+stages on the output store, chunk by chunk: read a chunk of articles, ask the store which of
+them are unchanged, translate the rest, stage the results; then commit one new generation of the
+tables and write the views. How each step runs is the `Executor`'s business: here, in order
+(`Inline`), or as Prefect tasks on any task runner (`flows/digest.py`), with at most `window`
+chunks translating at once. One bad article is reported, never fatal to the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from tolk.errors import TolkError, UnreadableArticle
+from tolk.pipeline import ChunkResult, Failure, cache_key, make_signature, translate_chunk
+from tolk.read import find_articles, read_article
+from tolk.records import Article
+from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
+from tolk.store.store import OutputStore
+from tolk.store.views import refresh_views
+from tolk.translate import TranslatorSpec, select_model
+
+
+@dataclass
+class RunReport:
+    """What a run did: the counts, the failures, the time it took and the store's state."""
+
+    sources: list[str]
+    output_dir: str
+    signature: str = ""
+    items: int = 0
+    translated: int = 0
+    reused: int = 0
+    sentences: int = 0
+    decoded: int = 0  # sentences the model decoded (0 on a re-run of unchanged input)
+    decode_calls: int = 0
+    stored_articles: int = 0
+    stored_sentences: int = 0
+    generation: int | None = None
+    seconds: float = 0.0
+    failures: list[Failure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None  # why the run stopped before doing its work, if it did
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.error is None
+
+
+class Pending(Protocol):
+    def result(self) -> Any: ...
+
+
+class Executor(Protocol):
+    """How the steps of a run are executed: `run` here and now, `submit` possibly elsewhere."""
+
+    window: int  # chunks translating at once
+
+    def run(self, step: Callable, *args: Any) -> Any: ...
+
+    def submit(self, step: Callable, *args: Any) -> Pending: ...
+
+
+class _Done:
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self.value, self.error = value, error
+
+    def result(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+class Inline:
+    """Run every step in this process, in order."""
+
+    window = 1
+
+    def run(self, step: Callable, *args: Any) -> Any:
+        return step(*args)
+
+    def submit(self, step: Callable, *args: Any) -> Pending:
+        try:
+            return _Done(step(*args))
+        except Exception as error:  # noqa: BLE001 - raised again from result(), as a future would
+            return _Done(error=error)
+
+
+READ_DELAYS = (0.0, 1.0, 5.0)  # seconds before each try: a transient I/O error may pass
+
+
+def read_files(paths: Sequence[str]) -> tuple[list[Article], list[Failure]]:
+    """Read a chunk of article files; say why for each one that cannot be used."""
+    articles, failures = [], []
+    for path in paths:
+        for attempt, delay in enumerate(READ_DELAYS, 1):
+            time.sleep(delay)
+            try:
+                articles.append(read_article(Path(path)))
+                break
+            except UnreadableArticle as error:  # bad input: retrying cannot help
+                failures.append(Failure(Path(path).stem, path, str(error)))
+                break
+            except OSError as error:
+                if attempt == len(READ_DELAYS):
+                    reason = f"{path}: cannot read the file ({error}); check that it is readable"
+                    failures.append(Failure(Path(path).stem, path, reason))
+    return articles, failures
+
+
+def list_sources(sources: Sequence[str]) -> list[str]:
+    """List the article files of the sources (folders), in order."""
+    return [str(p) for source in sources for p in find_articles(Path(source))]
+
+
+def commit_outputs(store: OutputStore) -> tuple[int | None, list[str]]:
+    """Commit the staged work as a new generation and rewrite the views it changed."""
+    commit = store.commit()
+    changed = (commit.changed if commit else []) + store.recovered
+    refresh_views(store, changed)
+    return (commit.generation if commit else None), changed
+
+
+def digest(
+    sources: Sequence[str | Path] = DEFAULT_SOURCES,
+    output_dir: str | Path = DEFAULT_OUTPUT_DIR,
+    settings: Settings | None = None,
+    executor: Executor | None = None,
+    log: logging.Logger | logging.LoggerAdapter | None = None,
+) -> RunReport:
+    """Translate every article of `sources` into bilingual records in `output_dir`."""
+    settings = settings or Settings()
+    executor = executor or Inline()
+    log = log or logging.getLogger("tolk")
+    started = time.perf_counter()
+    report = RunReport([str(s) for s in sources], str(output_dir))
+    spec = TranslatorSpec.from_settings(settings)
+    signature = make_signature(select_model(spec), spec, settings)
+    report.signature = str(signature)
+    with OutputStore(
+        Path(output_dir), settings.lock_timeout, settings.checkpoint_chunks, log
+    ) as store:
+        paths = list_sources(report.sources)
+        report.items = len(paths)
+        chunks = [
+            paths[i : i + settings.chunk_articles]
+            for i in range(0, len(paths), settings.chunk_articles)
+        ]
+        log.info(f"{len(paths)} articles in {len(chunks)} chunks; {signature}")
+        in_flight: deque[Pending] = deque()
+        translated: set[str] = set()
+
+        def collect(pending: Pending) -> None:
+            result: ChunkResult | TolkError = pending.result()
+            if isinstance(result, TolkError):  # a step may hand back the error that stops the run
+                raise result
+            store.stage(result.digests)
+            translated.update(d.article.id for d in result.digests)
+            report.translated += len(result.digests)
+            report.sentences += sum(len(d.pairs) for d in result.digests)
+            report.decoded += result.decoded
+            report.decode_calls += result.decode_calls
+            report.failures.extend(result.failures)
+            elapsed = time.perf_counter() - started
+            log.info(
+                f"{report.translated + report.reused}/{report.items} articles done "
+                f"({report.translated} translated, {report.sentences} sentences, "
+                f"{report.sentences / elapsed:.1f} sentences/s)"
+            )
+
+        try:
+            for n, chunk in enumerate(chunks, 1):
+                articles, failures = executor.run(read_files, chunk)
+                report.failures.extend(failures)
+                keys = {a.id: cache_key(a, signature) for a in articles}
+                plan = store.plan(articles, keys)
+                report.reused += len(plan.reuse)
+                if plan.work:
+                    label = f"chunk {n}/{len(chunks)}"
+                    in_flight.append(
+                        executor.submit(translate_chunk, plan.work, spec, signature, label)
+                    )
+                while len(in_flight) >= max(1, executor.window):
+                    collect(in_flight.popleft())
+            while in_flight:
+                collect(in_flight.popleft())
+        except TolkError:
+            _drain(in_flight, collect)
+            executor.run(commit_outputs, store)  # keep what was done before the failure
+            raise
+        except BaseException:
+            _drain(in_flight, collect)
+            store.checkpoint()  # sealed: the next run commits it without translating again
+            raise
+        report.generation, _ = executor.run(commit_outputs, store)
+        report.notes = list(store.notes)
+        report.failures.extend(
+            Failure(i, str(output_dir), LOST) for i in sorted(store.lost - translated)
+        )
+        counts = store.generation.manifest if store.generation else {}
+        report.stored_articles = counts.get("articles", 0)
+        report.stored_sentences = counts.get("sentences", 0)
+    report.seconds = time.perf_counter() - started
+    log.info(
+        f"done: {report.translated} translated, {report.reused} unchanged, "
+        f"{len(report.failures)} failed in {report.seconds:.1f} s"
+    )
+    return report
+
+
+LOST = (
+    "the stored rows of this article were damaged and have been dropped; give its source "
+    "again to translate it anew"
+)
+
+
+def _drain(in_flight: deque, collect: Callable[[Pending], None]) -> None:
+    """Stage the chunks still translating that succeed; the first failure is the one raised."""
+    while in_flight:
+        try:
+            collect(in_flight.popleft())
+        except Exception:  # noqa: BLE001,S112 - the run is stopping for an earlier error
+            continue
+
+
+def digest_folder(
+    folder: str | Path, output_dir: str | Path = DEFAULT_OUTPUT_DIR, **settings: Any
+) -> RunReport:
+    """Translate the articles of one folder into `output_dir`, in this process, without Prefect.
+
+    Example: `tolk.digest_folder("seeds", "outputs", model="models/opus-mt-nl-en", beams=4)`.
+    """
+    return digest([folder], output_dir, Settings(**settings))
