@@ -15,6 +15,7 @@ readers. The checks run on every sentence, so they are plain string work and pre
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator
 
@@ -34,18 +35,6 @@ COPY_SHARE = 0.8
 # ... and the Dutch must have this many ordinary (not capitalized) words: names ("Juan Guaidó"),
 # credits ("© ANP") and short headings ("Speciale eenheden") stay the same in English.
 COPY_MIN_WORDS = 3
-# Common words of one language that the other does not have: a line with more English than
-# Dutch ones (",,I can't breathe''") was English already, and copying it is right.
-_DUTCH_ONLY = frozenset(
-    "de het een en van niet met voor zijn er dat ook maar naar bij nog wel aan uit dan als om "
-    "wordt werd heeft hebben geen zo door tegen moet zal hun ons onze mijn jij je wij ze zij hij "
-    "ik wat wie waar hoe nu toen deze dit zei zegt al op".split()
-)
-_ENGLISH_ONLY = frozenset(
-    "the a an and of to are were be been has it its this that these those with for on at by "
-    "from as but not no or if they he she you his her their our your my will would can could "
-    "should do does did what who which there said says".split()
-)
 # A phrase of up to this many words, back to back, is a loop ...
 LOOP_MAX_WORDS = 8
 # ... when a word or word pair comes 3 times in a row ("no, no, no"), a longer phrase twice
@@ -62,26 +51,44 @@ LENGTH_MAX_RATIO = 2.0
 LENGTH_SMOOTHING = 10
 
 FLAG_RULES: dict[str, str] = {
-    "empty": "The Dutch has words but the English has none.",
+    "empty": "The English has no letters though the Dutch has words: nothing was translated.",
     "copy": (
-        f"The English repeats the Dutch: it shares {COPY_SHARE:.0%} of its words both ways, "
-        f"over at least {COPY_MIN_WORDS} ordinary words (names and short headings are exempt)."
+        "The English is the Dutch, or nearly: it shares at least "
+        f"{COPY_SHARE:.0%} of its ordinary words with the Dutch both ways, over {COPY_MIN_WORDS} "
+        "or more (names, photo credits, short headings and English quotes are not copies)."
     ),
     "repetition": (
-        f"The English repeats a word or word pair {LOOP_SHORT_COPIES} times in a row, or a phrase "
-        f"of up to {LOOP_MAX_WORDS} words {LOOP_LONG_COPIES} times, more often than the Dutch does."
+        f"The English says a word or word pair {LOOP_SHORT_COPIES} times in a row, or a phrase "
+        f"of up to {LOOP_MAX_WORDS} words {LOOP_LONG_COPIES} times, as a decoding loop does, "
+        "and the Dutch does not repeat itself nearly as often."
     ),
     "numbers": (
-        "A number in digits on one side is missing on the other, after reading 3,5 as 3.5, "
-        "1.200 as 1,200 and 09.30 uur as 9:30 (numbers spelled out as words count as present)."
+        "A number in digits on one side has no equal on the other, reading 3,5 as 3.5, "
+        "1.200 as 1,200, 09.30 uur as 9:30 a.m. and 3,5 miljard as 3.5 billion (a number "
+        "spelled out as a word on the other side counts as equal)."
     ),
     "length": (
-        f"The English is under {LENGTH_MIN_RATIO:g}x or over {LENGTH_MAX_RATIO:g}x the Dutch "
-        f"in characters ({LENGTH_SMOOTHING} added to both, so short lines pass)."
+        f"The English is under {LENGTH_MIN_RATIO:g} or over {LENGTH_MAX_RATIO:g} times the "
+        f"Dutch's length in characters, counting {LENGTH_SMOOTHING} more on each side so that "
+        "short lines pass."
     ),
     "cap": "The translation hit the model's output length limit, so its end may be missing.",
     "low_confidence": "The model was unusually unsure of this translation, for its article.",
 }
+
+# Common words of one language that the other does not have (not "of", "at", "as" or "been",
+# which are Dutch too): a line with more English than Dutch ones (",,I can't breathe''") was
+# English already, and copying it is right.
+_DUTCH_ONLY = frozenset(
+    "de het een en van niet met voor zijn er dat ook maar naar bij nog wel aan uit dan als om "
+    "wordt werd heeft hebben geen zo door tegen moet zal hun ons onze mijn jij je wij ze zij hij "
+    "ik wat wie waar hoe nu toen deze dit zei zegt al op".split()
+)
+_ENGLISH_ONLY = frozenset(
+    "the a an and to are were be has it its this that these those with for on by from but not "
+    "no or if they he she you his her their our your my will would can could should do does "
+    "did what who which there said says".split()
+)
 
 _LETTER = re.compile(r"[^\W\d_]")
 _DIGIT = re.compile(r"[0-9]")
@@ -90,8 +97,6 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|[@#]\w+|\b[\w-]+(?:\.[\w-]+)+/\S*")
 _ADDRESS_SIGNS = ("/", "@", "#", "www.")
 _TOKEN = re.compile(r"\w+")
-# A phrase of 1 to LOOP_MAX_WORDS words followed by itself at least once, the shortest first.
-_REPEAT = re.compile(rf"\b(\w++(?: \w++){{0,{LOOP_MAX_WORDS - 1}}}?)(?: \1\b)+")
 
 
 def is_empty(nl: str, en: str) -> bool:
@@ -116,6 +121,10 @@ def is_copy(nl: str, en: str) -> bool:
     nl_words = _ordinary_words(nl)
     if len(nl_words) < COPY_MIN_WORDS:
         return False
+    # A word of the English is in it as a substring too: a quick test that rules most lines out.
+    lowered = en.lower()
+    if sum(w in lowered for w in nl_words) < COPY_SHARE * len(nl_words):
+        return False
     en_words = _ordinary_words(en)
     nl_set, en_set = set(nl_words), set(en_words)
     if sum(w in en_set for w in nl_words) < COPY_SHARE * len(nl_words):
@@ -125,24 +134,33 @@ def is_copy(nl: str, en: str) -> bool:
     return sum(w in _ENGLISH_ONLY for w in nl_words) <= sum(w in _DUTCH_ONLY for w in nl_words)
 
 
-def _tokens(text: str) -> str:
-    """Return a sentence's words and numbers, lowercased, one space apart."""
-    return " ".join(_TOKEN.findall(text.lower()))
+def _tokens(text: str) -> list[str]:
+    """Return a sentence's words and numbers, lowercased."""
+    return _TOKEN.findall(text.lower())
 
 
-def _repeats(tokens: str) -> Iterator[tuple[int, int]]:
-    """Yield (words, copies) for each phrase that follows itself, from each word it starts at."""
-    position = 0
-    while match := _REPEAT.search(tokens, position):
-        words = match[1].count(" ") + 1
-        yield words, (match[0].count(" ") + 1) // words
-        position = match.start() + 1  # on to the next word: repeats may overlap
+def _repeats(tokens: list[str]) -> Iterator[tuple[int, int]]:
+    """Yield (words, copies) for each run of a phrase that follows itself, shortest first."""
+    for size in range(1, min(LOOP_MAX_WORDS, len(tokens) // 2) + 1):
+        # same[i]: token i comes back `size` tokens on. A phrase of `size` tokens said twice in a
+        # row makes `size` of these in a row, each more copy `size` more.
+        same = list(map(operator.eq, tokens, tokens[size:]))
+        if sum(same) < size:
+            continue
+        run = 0
+        for hit in [*same, False]:
+            if hit:
+                run += 1
+                continue
+            if run >= size:
+                yield size, run // size + 1
+            run = 0
 
 
-def _loop_copies(tokens: str) -> int:
+def _loop_copies(tokens: list[str]) -> int:
     """Return how many times a looping phrase comes back to back in a text, 0 if none does."""
-    for words, copies in _repeats(tokens):
-        if copies >= (LOOP_SHORT_COPIES if words <= 2 else LOOP_LONG_COPIES):
+    for size, copies in _repeats(tokens):
+        if copies >= (LOOP_SHORT_COPIES if size <= 2 else LOOP_LONG_COPIES):
             return copies
     return 0
 
