@@ -26,6 +26,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ if str(ROOT) not in sys.path:  # so the script also runs from a checkout, uninst
     sys.path.insert(0, str(ROOT))
 
 from tolk import __version__  # noqa: E402
-from tolk.quality import TEXT_FLAGS, flag_pair  # noqa: E402
+from tolk.quality import CHECKS, TEXT_FLAGS, flag_pair  # noqa: E402
 from tolk.quality_eval import (  # noqa: E402
     CORRUPTIONS,
     SEED,
@@ -44,17 +45,18 @@ from tolk.quality_eval import (  # noqa: E402
     misses,
 )
 
-TARGETS = {"false_flags": 0.03, "recall": 0.95, "recall_length": 0.80}
 
-
-def time_pairs(pairs: list[tuple[str, str]], repeats: int) -> float:
-    """Return the seconds flag_pair takes per pair, the fastest of some passes."""
+def time_check(
+    check: Callable[[str, str], object], pairs: list[tuple[str, str]], repeats: int
+) -> float:
+    """Return the CPU seconds a check takes per pair, the fastest of some passes."""
     fastest = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
+        # CPU time, not wall time: the machine may be shared, and waiting is not the check's cost.
+        start = time.process_time()
         for nl, en in pairs:
-            flag_pair(nl, en)
-        fastest = min(fastest, time.perf_counter() - start)
+            check(nl, en)
+        fastest = min(fastest, time.process_time() - start)
     return fastest / len(pairs)
 
 
@@ -63,22 +65,22 @@ def tables(result: dict, pairs: int) -> str:
     lines = [
         f"False flags on the {pairs:,} human translations:",
         "",
-        "| flag | flagged | false-flag rate |",
-        "|---|---:|---:|",
+        "| flag | flagged | false-flag rate | target |",
+        "|---|---:|---:|---:|",
     ]
     for flag, row in result["false_flags"].items():
-        lines.append(f"| {flag} | {row['flagged']} | {row['rate']:.1%} |")
+        lines.append(f"| {flag} | {row['flagged']} | {row['rate']:.1%} | ≤ {row['target']:.0%} |")
     lines += [
         "",
         "Recall on the same translations, broken:",
         "",
-        "| corruption | flag | pairs it applies to | caught | recall |",
-        "|---|---|---:|---:|---:|",
+        "| corruption | flag | pairs it applies to | caught | recall | target |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for name, row in result["recall"].items():
         lines.append(
             f"| {name} | {row['flag']} | {row['applies']:,} | {row['caught']:,} "
-            f"| {row['recall']:.1%} |"
+            f"| {row['recall']:.1%} | ≥ {row['target']:.0%} |"
         )
     return "\n".join(lines)
 
@@ -107,25 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.examples:
         print_examples(pairs, args.examples)
     result = measure(pairs)
-    seconds = time_pairs(pairs, args.repeats)
+    seconds = time_check(flag_pair, pairs, args.repeats)
+    per_check = {flag: time_check(check, pairs, args.repeats) for flag, check in CHECKS.items()}
     signature = {
         "data": f"flores200-devtest|nld_Latn-eng_Latn|pairs:{len(pairs)}|seed:{SEED}",
-        "timing": f"flag_pair, single process, fastest of {args.repeats} passes",
+        "timing": f"CPU time, single process, fastest of {args.repeats} passes",
         "python": platform.python_version(),
         "tolk": __version__,
     }
     table = tables(result, len(pairs))
+    average = sum(len(nl) for nl, _ in pairs) / len(pairs)
     footer = (
-        f"flag_pair: {seconds * 1e6:.1f} µs per pair (Dutch lines of "
-        f"{sum(len(nl) for nl, _ in pairs) / len(pairs):.0f} characters on average). "
+        f"flag_pair: {seconds * 1e6:.1f} µs per pair, Dutch lines of {average:.0f} characters on "
+        "average ("
+        + ", ".join(f"{flag} {t * 1e6:.1f}" for flag, t in per_check.items())
+        + "). "
         + "|".join(f"{key}:{value}" for key, value in signature.items())
     )
     print(table + "\n\n" + footer)
     report = {
         "signature": signature,
-        "targets": TARGETS,
         **result,
         "seconds_per_pair": seconds,
+        "seconds_per_pair_by_check": per_check,
         "text_flags": list(TEXT_FLAGS),
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tolk.quality import (
+    CHECKS,
     FLAG_RULES,
     FLAGS,
     MODEL_FLAGS,
@@ -69,6 +70,7 @@ COPY = [
         True,
     ),
     ("Hoe nu verder met Venezuela?", "Hoe nu verder met Venezuela?", True),
+    ("1. Waarom bedreigt Amerika Venezuela?", "1. Waarom bedreigt Amerika Venezuela?", True),
     (MOSCOW_NL, MOSCOW_EN, False),
     (DYLAN_NL, DYLAN_EN, False),
     # The same in both languages: names, credits, short headings, addresses, numbers.
@@ -79,6 +81,8 @@ COPY = [
     ("Venezuela", "Venezuela", False),
     ("Speciale eenheden", "Speciale eenheden", False),
     ("Amnesty International", "Amnesty International", False),
+    ("Juan Carlos Guaidó Márquez", "Juan Carlos Guaidó Márquez", False),
+    ("17 miljard", "17 miljard", False),
     (
         "https://nos.nl/artikel/2277412-rusland-stuurt-militairen",
         "https://nos.nl/artikel/2277412-rusland-stuurt-militairen",
@@ -265,6 +269,7 @@ def test_flag_pair_gives_the_flags_that_fire_in_order(nl, en, flags):
 def test_the_flag_vocabulary_is_fixed_and_every_flag_has_a_rule():
     assert FLAGS == ("empty", "copy", "repetition", "numbers", "length", "cap", "low_confidence")
     assert TEXT_FLAGS + MODEL_FLAGS == FLAGS
+    assert tuple(CHECKS) == TEXT_FLAGS
     assert list(FLAG_RULES) == list(FLAGS)
     assert all(rule.endswith(".") and "\n" not in rule for rule in FLAG_RULES.values())
 
@@ -272,9 +277,9 @@ def test_the_flag_vocabulary_is_fixed_and_every_flag_has_a_rule():
 def test_flag_pair_takes_tens_of_microseconds_a_sentence():
     pairs = [(DYLAN_NL, DYLAN_EN), (MOSCOW_NL, MOSCOW_EN), (ACCORD_NL, ACCORD_EN)] * 200
     best = float("inf")
-    for _ in range(3):  # the best of three, so a busy machine does not fail it
-        start = time.perf_counter()
+    for _ in range(3):  # CPU time, the best of three, so that a busy machine does not fail it
+        start = time.process_time()
         for nl, en in pairs:
             flag_pair(nl, en)
-        best = min(best, (time.perf_counter() - start) / len(pairs))
+        best = min(best, (time.process_time() - start) / len(pairs))
     assert best < 200e-6

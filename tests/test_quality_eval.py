@@ -13,6 +13,7 @@ import pytest
 from tolk.quality import TEXT_FLAGS
 from tolk.quality_eval import (
     CORRUPTIONS,
+    MAX_FALSE_FLAG_RATE,
     append_loop,
     change_digit,
     corrupt,
@@ -22,7 +23,8 @@ from tolk.quality_eval import (
     measure,
 )
 
-MAX_FALSE_FLAG_RATE = 0.03
+# The targets, from the issue.
+FALSE_FLAG_TARGET = 0.03
 MIN_RECALL = {
     "drop a number": 0.95,
     "change a digit": 0.95,
@@ -53,7 +55,7 @@ def test_flores_devtest_ships_whole_with_its_licence(flores):
 
 @pytest.mark.parametrize("flag", TEXT_FLAGS)
 def test_false_flag_rate_on_human_translations(measured, flag):
-    assert measured["false_flags"][flag]["rate"] <= MAX_FALSE_FLAG_RATE
+    assert measured["false_flags"][flag]["rate"] <= FALSE_FLAG_TARGET
 
 
 @pytest.mark.parametrize("name", CORRUPTIONS)
@@ -63,8 +65,9 @@ def test_recall_on_broken_translations(measured, name):
     assert row["recall"] >= MIN_RECALL[name]
 
 
-def test_every_corruption_has_a_target():
-    assert set(MIN_RECALL) == set(CORRUPTIONS)
+def test_the_benchmark_reports_the_same_targets():
+    assert {name: c.min_recall for name, c in CORRUPTIONS.items()} == MIN_RECALL
+    assert MAX_FALSE_FLAG_RATE == FALSE_FLAG_TARGET
 
 
 def test_corruptions_are_the_same_on_every_run(flores):

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tolk.numbers import number_words, numbers
 
@@ -32,9 +32,12 @@ FLAGS: tuple[str, ...] = TEXT_FLAGS + MODEL_FLAGS
 # shares cognates ("Het water is warm": 3 of 4 words) and, on long lines, far less: at most 31%
 # on Flores-200.
 COPY_SHARE = 0.8
-# ... and the Dutch must have this many ordinary (not capitalized) words: names ("Juan Guaidó"),
-# credits ("© ANP") and short headings ("Speciale eenheden") stay the same in English.
+# ... over at least this many words: names ("Juan Guaidó"), credits ("© ANP") and short
+# headings ("Speciale eenheden", "Kremlin") may stay the same in English ...
 COPY_MIN_WORDS = 3
+# ... of which this many ordinary ones (lowercase, or first): a name is no copy however long
+# ("Juan Carlos Guaidó Márquez", "Black Lives Matter"), "Waarom bedreigt Amerika Venezuela?" is.
+COPY_MIN_ORDINARY = 2
 # A phrase of up to this many words, back to back, is a loop ...
 LOOP_MAX_WORDS = 8
 # ... when a word or word pair comes 3 times in a row ("no, no, no"), a longer phrase twice
@@ -53,9 +56,10 @@ LENGTH_SMOOTHING = 10
 FLAG_RULES: dict[str, str] = {
     "empty": "The English has no letters though the Dutch has words: nothing was translated.",
     "copy": (
-        "The English is the Dutch, or nearly: it shares at least "
-        f"{COPY_SHARE:.0%} of its ordinary words with the Dutch both ways, over {COPY_MIN_WORDS} "
-        "or more (names, photo credits, short headings and English quotes are not copies)."
+        f"The English is the Dutch, or nearly: at least {COPY_SHARE:.0%} of the words that are "
+        "not names are the same both ways, on a line of at least "
+        f"{COPY_MIN_WORDS} words (names, photo credits, short headings and English quotes "
+        "are not copies)."
     ),
     "repetition": (
         f"The English says a word or word pair {LOOP_SHORT_COPIES} times in a row, or a phrase "
@@ -85,7 +89,7 @@ _DUTCH_ONLY = frozenset(
     "ik wat wie waar hoe nu toen deze dit zei zegt al op".split()
 )
 _ENGLISH_ONLY = frozenset(
-    "the a an and to are were be has it its this that these those with for on by from but not "
+    "i the a an and to are were be has it its this that these those with for on by from but not "
     "no or if they he she you his her their our your my will would can could should do does "
     "did what who which there said says".split()
 )
@@ -104,8 +108,8 @@ def is_empty(nl: str, en: str) -> bool:
     return _LETTER.search(en) is None and _LETTER.search(nl) is not None
 
 
-def _ordinary_words(text: str) -> list[str]:
-    """Return a sentence's lowercase words, and its first word, leaving out names and addresses."""
+def _ordinary_words(text: str) -> tuple[list[str], list[str]]:
+    """Return a sentence's words but names and addresses, lowercased, and all its words."""
     if any(sign in text for sign in _ADDRESS_SIGNS):
         text = _ADDRESS.sub(" ", text)
     words = _WORD.findall(text)
@@ -113,25 +117,26 @@ def _ordinary_words(text: str) -> list[str]:
     # The first word is capitalized for its place, not because it is a name; acronyms are names.
     if words and not words[0].islower() and not words[0].isupper():
         ordinary.append(words[0].lower())
-    return ordinary
+    return ordinary, words
 
 
 def is_copy(nl: str, en: str) -> bool:
     """Tell whether the English is the Dutch, or nearly, beyond names, headings and English."""
-    nl_words = _ordinary_words(nl)
-    if len(nl_words) < COPY_MIN_WORDS:
+    nl_words, nl_all = _ordinary_words(nl)
+    if len(nl_all) < COPY_MIN_WORDS or len(nl_words) < COPY_MIN_ORDINARY:
         return False
     # A word of the English is in it as a substring too: a quick test that rules most lines out.
     lowered = en.lower()
     if sum(w in lowered for w in nl_words) < COPY_SHARE * len(nl_words):
         return False
-    en_words = _ordinary_words(en)
+    en_words, _ = _ordinary_words(en)
     nl_set, en_set = set(nl_words), set(en_words)
     if sum(w in en_set for w in nl_words) < COPY_SHARE * len(nl_words):
         return False
     if sum(w in nl_set for w in en_words) < COPY_SHARE * len(en_words):
         return False
-    return sum(w in _ENGLISH_ONLY for w in nl_words) <= sum(w in _DUTCH_ONLY for w in nl_words)
+    nl_all = [w.lower() for w in nl_all]
+    return sum(w in _ENGLISH_ONLY for w in nl_all) <= sum(w in _DUTCH_ONLY for w in nl_all)
 
 
 def _tokens(text: str) -> list[str]:
@@ -207,7 +212,8 @@ def length_off(nl: str, en: str) -> bool:
     return not LENGTH_MIN_RATIO <= length_ratio(nl, en) <= LENGTH_MAX_RATIO
 
 
-_CHECKS = {
+# Each text flag and the check that raises it, in FLAGS order.
+CHECKS: dict[str, Callable[[str, str], bool]] = {
     "empty": is_empty,
     "copy": is_copy,
     "repetition": has_repetition,
@@ -218,4 +224,4 @@ _CHECKS = {
 
 def flag_pair(nl: str, en: str) -> tuple[str, ...]:
     """Return the text flags that one Dutch sentence and its English translation raise."""
-    return tuple(flag for flag, check in _CHECKS.items() if check(nl, en))
+    return tuple(flag for flag, check in CHECKS.items() if check(nl, en))
