@@ -43,6 +43,7 @@ WORDS = [
     ("On the twenty-first day, twelve men.", {D(20), D(1), D(21), D(12)}),
     ("Thirty percent of the forty voters.", {D(30), D(40)}),
     ("Het duurde anderhalf jaar.", {D("1.5")}),
+    ("Na anderhalve week.", {D("1.5")}),
     ("Geen getal hier.", set()),
 ]
 

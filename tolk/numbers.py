@@ -122,7 +122,8 @@ _ENGLISH_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth"
 
 def _word_values() -> dict[str, Decimal]:
     """Map each Dutch and English number word, cardinal or ordinal, to its value."""
-    table: dict[str, int | str] = {"nul": 0, "zero": 0, "één": 1, "eén": 1, "anderhalf": "1.5"}
+    table: dict[str, int | str] = {"nul": 0, "zero": 0, "één": 1, "eén": 1}
+    table |= {"anderhalf": "1.5", "anderhalve": "1.5"}  # one and a half
     table |= {"honderd": 100, "hundred": 100, "duizend": 1000, "thousand": 1000, "dozen": 12}
     table |= {"honderdste": 100, "hundredth": 100, "duizendste": 1000, "thousandth": 1000}
     for units, ordinals in ((_DUTCH_UNITS, _DUTCH_ORDINALS), (_ENGLISH_UNITS, _ENGLISH_ORDINALS)):
