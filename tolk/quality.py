@@ -4,7 +4,8 @@ Takes one Dutch sentence and its English translation; gives the names of the che
 from a fixed vocabulary (`FLAGS`). The text checks look at the two strings alone, no model:
 
 - empty: the Dutch has letters and the English has none.
-- copy: the English is the Dutch, or nearly so (names, credits and short headings excepted).
+- copy: the English is the Dutch, or nearly so (names, credits, short headings and lines that
+  were English already excepted).
 - repetition: the English repeats a word or phrase back to back, as a decoding loop does.
 - numbers: a number on one side has no equal on the other, once formats are normalized.
 - length: the English is far shorter or longer than the Dutch.
@@ -18,8 +19,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 
-from tolk.numbers import number_words, numbers
+from tolk.numbers import Reading, number_words, numbers
 
 # Set here, from the two texts alone.
 TEXT_FLAGS: tuple[str, ...] = ("empty", "copy", "repetition", "numbers", "length")
@@ -147,8 +149,8 @@ def _tokens(text: str) -> list[str]:
 def _repeats(tokens: list[str]) -> Iterator[tuple[int, int]]:
     """Yield (words, copies) for each run of a phrase that follows itself, shortest first."""
     for size in range(1, min(LOOP_MAX_WORDS, len(tokens) // 2) + 1):
-        # same[i]: token i comes back `size` tokens on. A phrase of `size` tokens said twice in a
-        # row makes `size` of these in a row, each more copy `size` more.
+        # same[i]: token i comes back `size` tokens on. A phrase of `size` tokens said k times
+        # in a row makes a run of (k - 1) * size of these.
         same = list(map(operator.eq, tokens, tokens[size:]))
         if sum(same) < size:
             continue
@@ -181,9 +183,9 @@ def has_repetition(nl: str, en: str) -> bool:
     return dutch_copies < max(2, copies - 1)
 
 
-def _unmatched(ours: list, theirs: list, their_text: str) -> bool:
+def _unmatched(ours: list[set[Reading]], theirs: list[set[Reading]], their_text: str) -> bool:
     """Tell whether a number of ours has no reading in common with any of theirs."""
-    words: set | None = None
+    words: set[Decimal] | None = None
     for readings in ours:
         if any(readings & other for other in theirs):
             continue
