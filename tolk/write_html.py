@@ -88,10 +88,14 @@ def _page(with_script: bool) -> dict[str, object]:
 
 
 def _rows(digest: Digest) -> list[tuple[Paragraph, list[SentencePair]]]:
-    by_paragraph: dict[int, list[SentencePair]] = {p.index: [] for p in digest.article.paragraphs}
+    """Group the pairs by paragraph; a pair of an unknown paragraph gets a row of its own."""
+    paragraphs = {p.index: p for p in digest.article.paragraphs}
+    by_paragraph: dict[int, list[SentencePair]] = {i: [] for i in paragraphs}
     for pair in digest.pairs:
-        by_paragraph.setdefault(pair.paragraph_index, []).append(pair)
-    return [(p, by_paragraph[p.index]) for p in digest.article.paragraphs]
+        index = pair.paragraph_index
+        paragraphs.setdefault(index, Paragraph(index, pair.paragraph_kind, ""))
+        by_paragraph.setdefault(index, []).append(pair)
+    return [(paragraphs[i], by_paragraph[i]) for i in sorted(paragraphs)]
 
 
 def _web_url(url: str | None) -> str | None:
