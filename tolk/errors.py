@@ -23,3 +23,27 @@ class StaleModel(TolkError):
 
 class OutputError(TolkError):
     "An output file exists but cannot be read or merged."
+
+
+class DuplicateArticleId(TolkError):
+    "Two sources of one run would give articles the same id."
+
+
+class UnknownSource(TolkError):
+    "A source is neither a folder, an article file, a table nor an http(s) feed URL."
+
+
+class BadTable(TolkError):
+    "A table file, or one of its rows, cannot be read as articles."
+
+
+class FetchError(TolkError):
+    "A URL could not be fetched, or what came back cannot be used."
+
+
+class FeedError(TolkError):
+    "A feed was fetched but cannot be read as RSS or Atom."
+
+
+class EmptyPage(TolkError):
+    "A web page holds no article text that tolk can find."
