@@ -210,6 +210,8 @@ class Response:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True  # send ETag and Last-Modified, answer 304 when they match
+    delay: float = 0.0  # seconds to wait before answering
+    chunked: bool = False  # stream the body without a Content-Length
 
 
 class NewsSite:
@@ -222,10 +224,15 @@ class NewsSite:
         self.paths: dict[str, Response] = {}
         self.throttle: dict[str, int] = {}  # path -> how many more 429 answers to give
         self.retry_after = "1"
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the site had open at once
+        self._lock = threading.Lock()
         self.stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._build()
 
@@ -310,6 +317,16 @@ class NewsSite:
                 pass
 
             def do_GET(self) -> None:
+                with site._lock:
+                    site.in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                try:
+                    self.get()
+                finally:
+                    with site._lock:
+                        site.in_flight -= 1
+
+            def get(self) -> None:
                 path = self.path.split("?", 1)[0]
                 site.requests[path] += 1
                 site.user_agents.add(self.headers.get("User-Agent", ""))
@@ -321,6 +338,8 @@ class NewsSite:
                 response = site.paths.get(path)
                 if response is None:
                     return self.answer(404, b"<html><body>Niet gevonden</body></html>")
+                if response.delay:
+                    site.stopping.wait(response.delay)
                 etag = '"' + hashlib.sha256(response.body).hexdigest()[:16] + '"'
                 headers = dict(response.headers)
                 if response.validators:
