@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -201,6 +202,16 @@ def article_page(seed: SeedPage, base: str, text: str | None = None) -> bytes:
     return page.encode("utf-8")
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that takes a client hanging up as normal, not as an error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @dataclass
 class Response:
     """What the site answers on one path."""
@@ -228,7 +239,7 @@ class NewsSite:
         self.max_in_flight = 0  # the most requests the site had open at once
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

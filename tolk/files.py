@@ -154,7 +154,8 @@ class FolderListing:
             return None
         names = ", ".join(self.skipped[:5]) + (", ..." if len(self.skipped) > 5 else "")
         count = len(self.skipped)
-        return f"{shown(self.folder)}: skipped {count} entries that are not articles ({names})"
+        entries = "entry that is not an article" if count == 1 else "entries that are not articles"
+        return f"{shown(self.folder)}: skipped {count} {entries} ({names})"
 
 
 def list_folder(folder: Path, suffixes: Sequence[str] = (".txt",)) -> FolderListing:

@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tolk.errors import DuplicateArticleId
 from tolk.records import Paragraph
@@ -23,6 +23,8 @@ _SAFE_ID = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9_.-]{{0,{MAX_ID_CHARS - 1}}}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 SLUG_CHARS = 60
 HASH_CHARS = 10
+_TRACKING = re.compile(r"utm_|fbclid$|gclid$|mc_cid$|mc_eid$", re.IGNORECASE)
+_PAGE_SUFFIX = re.compile(r"\.(?:s?html?|php|aspx?)$", re.IGNORECASE)
 
 
 def is_safe_id(name: str) -> bool:
@@ -48,11 +50,24 @@ def make_id(name: str) -> str:
     return f"{slug(name) or 'article'}-{short_hash(name)}"
 
 
+def page_key(url: str) -> str:
+    """Give a page's URL without what does not change the page: #fragment, utm_* and click ids."""
+    parts = urlsplit(url.strip())
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
+    return urlunsplit(
+        (parts.scheme.lower(), parts.netloc.lower(), parts.path, urlencode(query), "")
+    )
+
+
 def url_id(url: str) -> str:
     """Make the id of a web page from its URL: host and path as a slug, plus a short hash."""
-    parts = urlsplit(url)
-    readable = slug(f"{parts.hostname or ''} {parts.path}") or "page"
-    return f"{readable}-{short_hash(url)}"
+    key = page_key(url)
+    parts = urlsplit(key)
+    host = (parts.hostname or "").removeprefix("www.")
+    readable = slug(f"{host} {_PAGE_SUFFIX.sub('', parts.path)}") or "page"
+    return f"{readable}-{short_hash(key)}"
 
 
 def content_sha256(paragraphs: Sequence[Paragraph], date: str | None, url: str | None) -> str:

@@ -64,26 +64,37 @@ def find_articles(folder: Path) -> list[Path]:
     return list_folder(folder, (ARTICLE_SUFFIX,)).paths
 
 
-def _binary(path: Path, what: str) -> UnreadableArticle:
+def _binary(source: object, what: str) -> UnreadableArticle:
     return UnreadableArticle(
-        f"{path}: this looks like a binary file ({what}), not a text article; "
-        "remove it from the input folder or save the article as UTF-8 text"
+        f"{source}: this looks like a binary file ({what}), not a text article; "
+        "remove it from the input or save the article as UTF-8 text"
     )
 
 
-def _replace_controls(text: str, path: Path) -> tuple[str, list[str]]:
-    """Replace a few stray control characters by spaces; refuse text full of them."""
+def clean_text(text: str, source: str, name: str) -> tuple[str, list[str]]:
+    """Check decoded article text and normalize it: no NULs, a few stray controls, LF, NFC.
+
+    `source` names the article in errors (its path or table row), `name` in warnings.
+    """
+    if "\x00" in text:
+        raise _binary(source, "it holds NUL characters")
+    if not text.strip():
+        raise UnreadableArticle(
+            f"{source}: the text is whitespace only; put the article's text in it or remove it"
+        )
+    warnings = []
     found = _STRAY_CONTROL.findall(text)
-    if not found:
-        return text, []
     if len(found) > max(2, len(text) // 50):
-        raise _binary(path, f"{len(found)} control characters in {len(text)}")
-    codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
-    text = _STRAY_CONTROLS.sub(" ", text)
-    return text, [
-        f"{path.name}: {len(found)} stray control characters ({codes}) replaced by spaces; "
-        "check the text around them"
-    ]
+        raise _binary(source, f"{len(found)} control characters in {len(text)}")
+    if found:
+        codes = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+        text = _STRAY_CONTROLS.sub(" ", text)
+        warnings.append(
+            f"{name}: {len(found)} stray control characters ({codes}) replaced by spaces; "
+            "check the text around them"
+        )
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text), warnings
 
 
 def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
@@ -91,6 +102,10 @@ def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
     if not data:
         raise UnreadableArticle(
             f"{path}: the file is empty; put the article's text in it or remove it"
+        )
+    if not data.strip():
+        raise UnreadableArticle(
+            f"{path}: the file is whitespace only; put the article's text in it or remove it"
         )
     warnings: list[str] = []
     encoding = next((name for bom, name in _BOMS if data.startswith(bom)), None)
@@ -119,15 +134,8 @@ def decode(data: bytes, path: Path) -> tuple[str, list[str]]:
                 f"{path.name}: not valid UTF-8 (byte {utf8_error.start}); read as cp1252 - "
                 "check the accents, and save the file as UTF-8 to silence this"
             )
-    if "\x00" in text:
-        raise _binary(path, "it holds NUL characters")
-    if not text.strip():
-        raise UnreadableArticle(
-            f"{path}: the file is whitespace only; put the article's text in it or remove it"
-        )
-    text, replaced = _replace_controls(text, path)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return unicodedata.normalize("NFC", text), warnings + replaced
+    text, cleaned = clean_text(text, str(path), path.name)
+    return text, warnings + cleaned
 
 
 def classify(text: str) -> ParagraphKind:
