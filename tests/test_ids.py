@@ -31,10 +31,14 @@ def test_make_id(name, expected):
 
 
 def test_url_ids_are_readable_stable_and_distinct():
-    first = url_id("https://nieuws.example/buitenland/venezuela-2019.html")
-    assert re.fullmatch(r"nieuws-example-buitenland-venezuela-2019-html-[0-9a-f]{10}", first)
-    assert first == url_id("https://nieuws.example/buitenland/venezuela-2019.html")
-    assert first != url_id("https://nieuws.example/buitenland/venezuela-2019.html?p=2")
+    first = url_id("https://www.nieuws.example/buitenland/venezuela-2019.html")
+    assert re.fullmatch(r"nieuws-example-buitenland-venezuela-2019-[0-9a-f]{10}", first)
+    assert first == url_id("https://www.nieuws.example/buitenland/venezuela-2019.html")
+    # Tracking parameters and fragments do not make another page; other parameters do.
+    assert first == url_id(
+        "https://WWW.nieuws.example/buitenland/venezuela-2019.html?utm_source=rss&fbclid=x#top"
+    )
+    assert first != url_id("https://www.nieuws.example/buitenland/venezuela-2019.html?p=2")
     assert is_safe_id(url_id("https://例え.jp/" + "ä" * 300))
 
 
