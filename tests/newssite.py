@@ -84,7 +84,7 @@ BOILERPLATE = (
     "Wij gebruiken cookies",
     "Alle cookies accepteren",
     "Binnenland",
-    "Buitenland",
+    "Voorpagina",
     "Meest gelezen",
     "Maduro zegt verkiezingen af",
     "Oliebedrijven trekken zich terug",

@@ -24,8 +24,9 @@ from tolk.ids import content_sha256
 from tolk.read import classify
 from tolk.records import Article, Paragraph, ParagraphKind, SourceKind
 
-# Private-use character that marks a caption through extraction; stripped from page text first.
-_CAPTION_MARK = "\ue000"
+# Marks a caption through extraction: printable, as trafilatura drops unprintable characters,
+# and rare (an asterism); taken out of the page's own text first, so a page cannot fake one.
+_CAPTION_MARK = "\u2042"
 _MEDIA = ("img", "picture", "video", "svg", "iframe", "object", "embed")
 # Inline tags that never separate words; any other element in a caption does.
 _INLINE = {"a", "abbr", "b", "code", "em", "i", "mark", "q", "s", "strong", "sub", "sup", "u"}

@@ -86,7 +86,7 @@ def _text(value: str | None) -> str | None:
 def parse_feed(data: bytes, url: str, max_items: int = DEFAULT_MAX_ITEMS) -> Feed:
     """Read a feed's items in feed order, at most `max_items`; raise `FeedError` if it is none."""
     parsed = feedparser.parse(bytes(data), response_headers={"content-location": url})
-    if not parsed.version and not parsed.entries:
+    if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         why = f" ({type(problem).__name__}: {problem})" if problem else ""
         raise FeedError(
