@@ -1,6 +1,6 @@
 """A local Dutch news site for tests: feeds, article pages with boilerplate, and bad links.
 
-It serves, on 127.0.0.1 only, an RSS and an Atom feed whose items link to pages built from the
+It serves, on 127.0.0.1 only, an RSS and an Atom feed (and an RSS feed of only the good links) whose items link to pages built from the
 seed articles, wrapped in what real news pages carry around an article (navigation, a cookie
 banner, a "Lees ook" list of related articles, a footer, scripts). Beside them: a dead link (404),
 a slow page (it stalls past a client's read timeout), a PDF, an oversized page, and a page that
@@ -277,6 +277,7 @@ class NewsSite:
         self.paths["/nieuws/enorm.html"] = Response(huge + b"</article></body></html>")
         self.paths["/feed.rss"] = Response(self.rss(), "application/rss+xml; charset=utf-8")
         self.paths["/feed.atom"] = Response(self.atom(), "application/atom+xml; charset=utf-8")
+        self.paths["/goed.rss"] = Response(self.rss(bad=False), "application/rss+xml")
 
     def rss(self, seeds=SEED_PAGES, bad: bool = True) -> bytes:
         """Build an RSS 2.0 feed of the seed pages (and, with `bad`, the bad links)."""

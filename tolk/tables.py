@@ -181,7 +181,7 @@ def _json_lines(
     for number, line in enumerate(lines, 1):
         origin = f"{shown(path)}#row {number}"
         try:
-            value = json.loads(line)
+            value = json.loads(line.strip())
         except json.JSONDecodeError as error:
             rows.append((number, BadTable(f"{origin}: not valid JSON ({error}); fix the line")))
             continue
