@@ -6,6 +6,7 @@ not slept.
 
 from __future__ import annotations
 
+import gzip
 import socket
 import time
 from datetime import UTC, datetime, timedelta
@@ -185,3 +186,11 @@ def test_fetch_many_keeps_to_the_limits(site, sleeps, per_host, max_connections,
     assert sorted(r.url for r in results) == sorted(urls)
     errors = {r.url: str(e) for r, e in results.items() if isinstance(e, FetchError)}
     assert list(errors) == [site.url("/nieuws/verdwenen.html")]
+
+
+def test_the_size_limit_holds_for_the_unpacked_body(site, sleeps):
+    bomb = gzip.compress(b"<p>" + b"0" * 3_000_000 + b"</p>")
+    site.paths["/bom.html"] = Response(bomb, headers={"Content-Encoding": "gzip"})
+    assert len(bomb) < 10_000
+    with fetcher(sleeps, max_bytes=1_000_000) as web, pytest.raises(FetchError, match="1 MB"):
+        web.fetch(site.url("/bom.html"))

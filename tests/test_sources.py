@@ -336,3 +336,9 @@ def test_json_lines_keep_unicode(tmp_path, session):
     table.write_text(json.dumps({"text": "Chávez en Oekraïne."}, ensure_ascii=True) + "\n")
     [article], _, _ = run([table], session)
     assert article.text == "Chávez en Oekraïne." and article.id == "t-row1"
+
+
+def test_without_a_web_session_each_call_opens_its_own(site):
+    items, failures, _ = list_items([site.url("/goed.rss")], OPTIONS)
+    articles, read_failures = read_items(items[:2], OPTIONS)
+    assert failures == read_failures == [] and len(articles) == 2

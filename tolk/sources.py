@@ -20,11 +20,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tolk.errors import BadTable, DuplicateArticleId, TolkError, UnknownSource, UnreadableArticle
+from tolk.errors import (
+    BadTable,
+    DuplicateArticleId,
+    FetchError,
+    TolkError,
+    UnknownSource,
+    UnreadableArticle,
+)
 from tolk.extract import extract_page, page_article
 from tolk.feeds import DEFAULT_MAX_ITEMS
-from tolk.fetch import FetchOptions
+from tolk.fetch import Fetched, FetchOptions
 from tolk.files import (
     DEFAULT_MAX_FILE_BYTES,
     READ_DELAYS,
@@ -47,6 +55,9 @@ from tolk.tables import (
     table_rows,
 )
 from tolk.web import Web, fetch_pages, page_of, read_feed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PAGE_SUFFIXES = (".html", ".htm")
 FOLDER_SUFFIXES = (ARTICLE_SUFFIX, *PAGE_SUFFIXES)
@@ -223,9 +234,9 @@ def list_items(
             elif kind == "table":
                 path = Path(spec)
                 listing.rows(table_rows(path, options.columns), shown(path), path.stem)
-            elif kind == "file":
+            elif kind == "file":  # named on purpose: a link may lead anywhere
                 path = Path(spec)
-                if not listing.file(path, path.parent, str(path)):
+                if not listing.file(path, Path(os.path.realpath(path)).parent, str(path)):
                     listing.repeated(str(path), 1, "file")
             else:
                 session = session or stack.enter_context(Web.open(options.fetch))
@@ -234,7 +245,7 @@ def list_items(
 
 
 def items_from_frame(
-    frame, options: SourceOptions = SourceOptions(), name: str = "DataFrame"
+    frame: pd.DataFrame, options: SourceOptions = SourceOptions(), name: str = "DataFrame"
 ) -> tuple[list[Item], list[Failure]]:
     """List a pandas DataFrame of Dutch texts as items, one per row ("DataFrame#row 1" ...)."""
     listing = _Listing(options)
@@ -242,7 +253,9 @@ def items_from_frame(
     return listing.items, listing.failures
 
 
-def read_page_file(path: Path, folder: Path | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES):
+def read_page_file(
+    path: Path, folder: Path | None = None, max_bytes: int = FetchOptions.max_bytes
+) -> Article:
     """Read a saved web page (`.html`) as an article; its URL is the page's canonical one."""
     page = extract_page(read_bytes(path, folder, max_bytes), str(path))
     return page_article(page, make_id(path.stem), str(path), "file", page.url)
@@ -250,10 +263,11 @@ def read_page_file(path: Path, folder: Path | None = None, max_bytes: int = DEFA
 
 def _read_file(item: Item, options: SourceOptions) -> Article | Failure:
     assert item.path is not None
-    limit = options.max_file_bytes
-    if item.path.suffix.lower() in PAGE_SUFFIXES:
-        read = lambda path: read_page_file(path, item.folder, limit)  # noqa: E731
+    if item.path.suffix.lower() in PAGE_SUFFIXES:  # a saved page: the limit of a fetched one
+        page_limit = options.fetch.max_bytes
+        read = lambda path: read_page_file(path, item.folder, page_limit)  # noqa: E731
     else:
+        limit = options.max_file_bytes
         read = lambda path: read_article(path, folder=item.folder, max_bytes=limit)  # noqa: E731
     return read_with_retries(item.path, read, options.read_delays)
 
@@ -286,7 +300,7 @@ def read_items(
     return articles, [r for r in results if isinstance(r, Failure)]
 
 
-def _web_article(item: Item, fetched) -> Article | Failure:
+def _web_article(item: Item, fetched: Fetched | FetchError) -> Article | Failure:
     if isinstance(fetched, TolkError):
         return Failure(item.id, item.origin, str(fetched))
     try:
