@@ -16,6 +16,7 @@ import pytest
 from newssite import BOILERPLATE, SEED_PAGES, SEEDS, NewsSite, article_page
 
 from tolk.archive import PageArchive
+from tolk.errors import BadTable
 from tolk.fetch import Fetcher, FetchOptions
 from tolk.ids import url_id
 from tolk.pipeline import segment
@@ -258,6 +259,25 @@ def test_a_table_without_a_text_column_fails_whole(tmp_path, session):
             "text, for example --columns text=body",
         )
     ]
+
+
+def test_a_mapped_column_must_exist(tmp_path, session):
+    table = write_table(seed_frame("body"), tmp_path / "seeds.parquet")
+    options = SourceOptions(columns=parse_columns("text=body,id=guid"), read_delays=())
+    [failure] = list_items([table], options)[1]
+    assert failure.reason == (
+        f"{table}: no 'guid' column for id (it has: id, body); check the column mapping"
+    )
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["text", "tekst=body", "text=", "text=body,=guid"],
+    ids=["bare", "name", "empty", "no-name"],
+)
+def test_a_column_mapping_that_cannot_be_read_is_refused(spec):
+    with pytest.raises(BadTable, match="write NAME=COLUMN pairs separated by commas"):
+        parse_columns(spec)
 
 
 def test_a_taken_id_fails_naming_both_sources(tmp_path, session):

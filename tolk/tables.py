@@ -154,21 +154,28 @@ def table_rows(
 
 def frame_rows(frame, where: str, columns: ColumnMap = ()) -> Iterator[tuple[int, dict]]:
     """Yield each row of a pandas DataFrame by number (from 1) as a dict of its columns."""
-    require_text(list(frame.columns), where, columns)
+    require_columns(list(frame.columns), where, columns)
     names = [str(c) for c in frame.columns]
     rows = frame.itertuples(index=False, name=None)
     yield from enumerate((dict(zip(names, values, strict=True)) for values in rows), 1)
 
 
-def require_text(found: Sequence[object], where: str, columns: ColumnMap = ()) -> None:
-    """Refuse a table without the text column, listing the columns it has."""
+def require_columns(found: Sequence[object], where: str, columns: ColumnMap = ()) -> None:
+    """Refuse a table without its text column or a mapped column, listing the columns it has."""
+    found = [str(c) for c in found]
+    listed = ", ".join(found) or "none"
     text = dict(columns).get("text", "text")
     if text not in found:
-        listed = ", ".join(map(str, found)) or "none"
         raise BadTable(
             f"{where}: no {text!r} column (it has: {listed}); name the column that holds the "
             "text, for example --columns text=body"
         )
+    for name, column in columns:
+        if column not in found:
+            raise BadTable(
+                f"{where}: no {column!r} column for {name} (it has: {listed}); check the "
+                "column mapping"
+            )
 
 
 def _json_lines(
@@ -190,5 +197,5 @@ def _json_lines(
             continue
         keys.update(dict.fromkeys(value))
         rows.append((number, value))
-    require_text(list(keys), shown(path), columns)
+    require_columns(list(keys), shown(path), columns)
     yield from rows
