@@ -86,7 +86,9 @@ def check_file(path: Path, folder: Path) -> os.stat_result:
     return info
 
 
-def read_bytes(path: Path, folder: Path | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES):
+def read_bytes(
+    path: Path, folder: Path | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> bytes:
     """Read a file's bytes after `check_file`, refusing one over `max_bytes` unread."""
     folder = path.parent if folder is None else folder
     check_file(path, folder)
