@@ -39,5 +39,25 @@ class StoreTooNew(TolkError):
     "The output folder was written by a newer tolk than this one."
 
 
-class StoreDamaged(TolkError):
-    "The output folder's tables cannot be read and nothing intact is left to fall back on."
+class DuplicateArticleId(TolkError):
+    "Two sources of one run would give articles the same id."
+
+
+class UnknownSource(TolkError):
+    "A source is neither a folder, an article file, a table nor an http(s) feed URL."
+
+
+class BadTable(TolkError):
+    "A table file, or one of its rows, cannot be read as articles."
+
+
+class FetchError(TolkError):
+    "A URL could not be fetched, or what came back cannot be used."
+
+
+class FeedError(TolkError):
+    "A feed was fetched but cannot be read as RSS or Atom."
+
+
+class EmptyPage(TolkError):
+    "A web page holds no article text that tolk can find."

@@ -1,0 +1,295 @@
+"""Fetch pages and feeds over HTTP, politely and within limits: a URL in, bytes and headers out.
+
+Every request has connect and read timeouts, a time limit for the whole response and a size
+limit (the body is streamed and dropped past it), a User-Agent that names tolk and its
+version, and a bounded number of redirects. Timeouts, 429 and 5xx answers are retried with
+backoff, honouring Retry-After up to a cap. At most a few requests go to one host at a time.
+Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. Every
+failure is one `FetchError` whose message names the URL, the reason and what to do.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from tolk import __version__
+from tolk.errors import FetchError
+from tolk.files import megabytes
+
+Expect = Literal["page", "feed"]
+PAGE_TYPES = ("text/html", "application/xhtml+xml")
+FEED_TYPES = ("xml", "rss", "atom", "text/html", "text/plain")  # servers label feeds loosely
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """Limits and manners of fetching: timeouts, sizes, retries and concurrency."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0  # the longest wait for the next bytes
+    total_timeout: float = 60.0  # the longest one response may take, bytes dribbling or not
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    retry_delays: tuple[float, ...] = (2.0, 10.0)  # backoff before each retry
+    max_retry_after: float = 120.0  # a server asking for a longer wait fails the URL instead
+    per_host: int = 2
+    max_connections: int = 8
+    user_agent: str = f"tolk/{__version__} (batch translation of Dutch news; python-httpx)"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one URL gave: the body and what the server said about it."""
+
+    url: str  # as asked for
+    final_url: str  # after redirects
+    status: int  # 200, or 304 when the stored validators still hold (body empty)
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    fetched_at: str  # ISO 8601, UTC
+    body: bytes = field(repr=False)
+
+    @property
+    def charset(self) -> str | None:
+        """Give the charset the Content-Type names, if any."""
+        for param in self.content_type.split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """A URL to fetch, with the validators of the copy already stored, if any."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class _Retry(Exception):
+    """A failure that may pass: a timeout, 429 or 5xx."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.retry_after = reason, retry_after
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Read a Retry-After header (seconds or an HTTP date) as seconds from now."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _type_fits(content_type: str, expect: Expect) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    if not media:
+        return True  # unlabelled: let the parser judge
+    if expect == "page":
+        return media in PAGE_TYPES
+    return any(word in media for word in FEED_TYPES)
+
+
+def _status_reason(url: str, status: int, phrase: str) -> str:
+    what = f"{status} {phrase}".strip()
+    if status in (404, 410):
+        return f"{url}: {what}; the page is gone: check the link, or leave it out"
+    if status in (401, 403, 451):
+        return f"{url}: {what}; the site refuses tolk this page (login or block): leave it out"
+    return f"{url}: the server answered {what}; check the URL in a browser"
+
+
+class Fetcher:
+    """Fetch URLs with one shared HTTP client; use as a context manager, or `close()`."""
+
+    def __init__(
+        self,
+        options: FetchOptions = FetchOptions(),
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.options, self._sleep = options, sleep
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(
+                options.read_timeout, connect=options.connect_timeout, pool=options.total_timeout
+            ),
+            limits=httpx.Limits(max_connections=options.max_connections),
+            follow_redirects=True,
+            max_redirects=options.max_redirects,
+            headers={"User-Agent": options.user_agent},
+            transport=transport,
+        )
+        self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _host_slot(self, url: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            host = urlsplit(url).netloc.lower()
+            return self._hosts.setdefault(host, threading.BoundedSemaphore(self.options.per_host))
+
+    def fetch(self, request: FetchRequest | str, expect: Expect = "page") -> Fetched:
+        """Fetch one URL, retrying what may pass; raise `FetchError` naming it otherwise."""
+        if isinstance(request, str):
+            request = FetchRequest(request)
+        url = request.url
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(f"{url}: not an http(s) URL; give the full address of the page")
+        delays = self.options.retry_delays
+        for attempt in range(len(delays) + 1):
+            try:
+                with self._host_slot(url):
+                    return self._fetch_once(request, expect)
+            except _Retry as failure:
+                if attempt == len(delays):
+                    tries = f"{attempt + 1} tries" if attempt else "1 try"
+                    raise FetchError(
+                        f"{url}: {failure.reason} ({tries}); try again later"
+                    ) from None
+                wait_for = delays[attempt] if failure.retry_after is None else failure.retry_after
+                cap = self.options.max_retry_after
+                if wait_for > cap:
+                    raise FetchError(
+                        f"{url}: {failure.reason}, and the server asks tolk to wait "
+                        f"{wait_for:.0f} s (Retry-After), longer than the {cap:.0f} s tolk "
+                        "waits; try again later"
+                    ) from None
+                self._sleep(wait_for)
+        raise AssertionError("unreachable")
+
+    def _fetch_once(self, request: FetchRequest, expect: Expect) -> Fetched:
+        url, options = request.url, self.options
+        headers = {}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        started = time.monotonic()
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status in RETRY_STATUSES:
+                    after = retry_after_seconds(response.headers.get("Retry-After"))
+                    raise _Retry(f"{status} {response.reason_phrase}", after)
+                if status >= 400:
+                    raise FetchError(_status_reason(url, status, response.reason_phrase))
+                content_type = response.headers.get("Content-Type", "")
+                if status != 304 and not _type_fits(content_type, expect):
+                    what = "an HTML page" if expect == "page" else "an RSS or Atom feed"
+                    raise FetchError(
+                        f"{url}: not {what} (content-type {content_type}); "
+                        f"give tolk the address of {what}"
+                    )
+                body = b"" if status == 304 else self._read_body(response, url, started)
+                return Fetched(
+                    url=url,
+                    final_url=str(response.url),
+                    status=status,
+                    content_type=content_type,
+                    etag=response.headers.get("ETag"),
+                    last_modified=response.headers.get("Last-Modified"),
+                    fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    body=body,
+                )
+        except httpx.ConnectTimeout:
+            raise _Retry(f"timed out after {options.connect_timeout:g} s connecting") from None
+        except httpx.TimeoutException:
+            raise _Retry(f"timed out after {options.read_timeout:g} s waiting for data") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise _Retry(f"the connection broke ({error or type(error).__name__})") from None
+        except httpx.TooManyRedirects:
+            raise FetchError(
+                f"{url}: more than {options.max_redirects} redirects; check the URL in a browser"
+            ) from None
+        except httpx.ConnectError as error:
+            raise FetchError(
+                f"{url}: cannot connect ({error}); check the address and the network"
+            ) from None
+        except httpx.HTTPError as error:
+            raise FetchError(
+                f"{url}: the request failed ({type(error).__name__}: {error})"
+            ) from None
+
+    def _read_body(self, response: httpx.Response, url: str, started: float) -> bytes:
+        limit, total = self.options.max_bytes, self.options.total_timeout
+        too_big = FetchError(
+            f"{url}: over the size limit of {megabytes(limit)}; "
+            "this is not a news article page, or raise the limit"
+        )
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise too_big
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():  # decompressed: the limit holds for what we keep
+            size += len(chunk)
+            if size > limit:
+                raise too_big
+            if time.monotonic() - started > total:
+                raise _Retry(f"timed out after {total:g} s reading the response")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def fetch_many(
+        self, requests: Iterable[FetchRequest | str], expect: Expect = "page"
+    ) -> Iterator[tuple[FetchRequest, Fetched | FetchError]]:
+        """Fetch URLs concurrently within the limits; yield each with its result or error."""
+        queues: dict[str, deque[FetchRequest]] = {}
+        for request in requests:
+            request = FetchRequest(request) if isinstance(request, str) else request
+            queues.setdefault(urlsplit(request.url).netloc.lower(), deque()).append(request)
+        busy: Counter[str] = Counter()
+        running: dict[Future, tuple[str, FetchRequest]] = {}
+        with ThreadPoolExecutor(self.options.max_connections, "tolk-fetch") as pool:
+            while queues or running:
+                for host in list(queues):  # start what the limits allow, host by host
+                    queue = queues[host]
+                    while queue and busy[host] < self.options.per_host:
+                        if len(running) >= self.options.max_connections:
+                            break
+                        request = queue.popleft()
+                        running[pool.submit(self.fetch, request, expect)] = (host, request)
+                        busy[host] += 1
+                    if not queue:
+                        del queues[host]
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    host, request = running.pop(future)
+                    busy[host] -= 1
+                    try:
+                        result: Fetched | FetchError = future.result()
+                    except FetchError as error:
+                        result = error
+                    yield request, result
