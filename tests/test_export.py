@@ -10,9 +10,10 @@ from lxml import etree
 
 from tolk import __version__
 from tolk.export import rows_from_batches, write_jsonl, write_moses, write_tmx
-from tolk.pipeline import Options, build_digests, make_signature
+from tolk.pipeline import build_digests, make_signature
 from tolk.read import parse
 from tolk.records import SENTENCES_SCHEMA, Article, sentence_rows
+from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
 
 DTD = Path(__file__).parent / "data" / "tmx14.dtd"
@@ -42,7 +43,10 @@ NASTY = [
 def rows(tiny_marian) -> list[dict]:
     """Give sentence rows of real digests (tiny model), some flagged, plus rows of nasty text."""
     spec = TranslatorSpec(model=str(tiny_marian))
-    translator, signature = load_translator(spec), make_signature(select_model(spec), Options())
+    translator, signature = (
+        load_translator(spec),
+        make_signature(select_model(spec), spec, Settings()),
+    )
     articles = [
         Article(name, f"in/{name}.txt", "0" * 64, "2025-11", tuple(parse(text)[1]))
         for name, text in (("a", TEXT), ("b & <c>", "Zin een. Zin twee. Zin drie."))

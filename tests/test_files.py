@@ -13,8 +13,8 @@ import pytest
 
 from tolk.errors import UnreadableArticle
 from tolk.files import list_folder, read_bytes
-from tolk.pipeline import Failure
 from tolk.read import find_articles, read_article, read_with_retries
+from tolk.records import Failure
 
 TEXT = "Eerste alinea van het artikel.\n\nTweede alinea.\n"
 

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tolk.pipeline import Options, build_digests, make_signature
+from tolk.pipeline import build_digests, make_signature
 from tolk.read import parse
 from tolk.records import Article, Digest, article_row
+from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
 from tolk.write_html import NO_SUMMARY, WITHHELD, render_article_html, render_site_index
 
@@ -49,7 +50,10 @@ def on_ci() -> bool:
 def digest(tiny_marian) -> Digest:
     """Give a real digest (tiny model) of an article carrying markup, with some flagged pairs."""
     spec = TranslatorSpec(model=str(tiny_marian))
-    translator, signature = load_translator(spec), make_signature(select_model(spec), Options())
+    translator, signature = (
+        load_translator(spec),
+        make_signature(select_model(spec), spec, Settings()),
+    )
     article = Article("evil <1>", "in/evil.txt", "ab" * 32, "2025-11", tuple(parse(EVIL)[1]))
     [built], failures = build_digests([article], translator, signature)
     assert failures == []

@@ -18,7 +18,7 @@ from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
 from tolk.models import ModelInfo
 from tolk.read import CREDIT
-from tolk.records import Article, Digest, SentencePair, Signature
+from tolk.records import Article, Digest, Failure, SentencePair, Signature
 from tolk.segment import split_sentences
 from tolk.settings import Settings
 from tolk.summarize import KeyPointSettings, summarize
@@ -26,15 +26,6 @@ from tolk.translate import TranslatorSpec, load_translator, runtime
 from tolk.translate.base import Progress, Translator
 
 _log = logging.getLogger("tolk")
-
-
-@dataclass(frozen=True)
-class Failure:
-    """An article that could not be processed, and why."""
-
-    article_id: str
-    source_path: str
-    reason: str
 
 
 @dataclass(frozen=True)

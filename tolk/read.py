@@ -27,8 +27,7 @@ from tolk.files import (
     with_retries,
 )
 from tolk.ids import make_id
-from tolk.pipeline import Failure
-from tolk.records import Article, Paragraph, ParagraphKind
+from tolk.records import Article, Failure, Paragraph, ParagraphKind
 
 ARTICLE_SUFFIX = ".txt"
 

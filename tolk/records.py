@@ -49,6 +49,15 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """An article that could not be read or translated, and why (naming the file or URL)."""
+
+    article_id: str
+    source_path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SentencePair:
     """One Dutch sentence beside its English translation."""
 

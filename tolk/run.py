@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from tolk.errors import TolkError, UnreadableArticle
-from tolk.pipeline import ChunkResult, Failure, cache_key, make_signature, translate_chunk
+from tolk.pipeline import ChunkResult, cache_key, make_signature, translate_chunk
 from tolk.read import find_articles, read_article
-from tolk.records import Article
+from tolk.records import Article, Failure
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
 from tolk.store.store import OutputStore
 from tolk.store.views import refresh_views

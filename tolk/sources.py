@@ -42,9 +42,8 @@ from tolk.files import (
     shown,
 )
 from tolk.ids import IdRegistry, make_id, page_key, url_id
-from tolk.pipeline import Failure
 from tolk.read import ARTICLE_SUFFIX, read_article, read_with_retries
-from tolk.records import Article, SourceKind
+from tolk.records import Article, Failure, SourceKind
 from tolk.tables import (
     TABLE_SUFFIXES,
     ColumnMap,
