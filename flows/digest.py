@@ -11,6 +11,7 @@ translation of the one before.
 # No `from __future__ import annotations` here: Prefect builds the parameters' pydantic model
 # from the flow's annotations, and a deployment run must resolve `Settings` from them.
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -21,9 +22,10 @@ from prefect.states import Completed, Failed
 from tolk.errors import ModelLoadError, TolkError
 from tolk.pipeline import translate_chunk
 from tolk.records import Article, Signature
-from tolk.run import RunReport, commit_outputs, read_files
+from tolk.run import RunReport, commit_outputs, read_chunk
 from tolk.run import digest as run_digest
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
+from tolk.sources import Item, SourceOptions
 from tolk.translate import TranslatorSpec
 from tolk.translate.base import default_threads
 from tolk.write_markdown import escape
@@ -43,12 +45,9 @@ def retry_on_io(task, task_run, state) -> bool:
 
 
 @task(name="read-articles", cache_policy=NO_CACHE)
-def read_articles(paths: list[str]):
-    """Read a chunk of article files; say why for each one that cannot be used."""
-    articles, failures = read_files(paths)
-    for failure in failures:
-        get_run_logger().warning(failure.reason)
-    return articles, failures
+def read_articles(items: list[Item], options: SourceOptions, archive: Path):
+    """Read a chunk of articles: files, table rows, web pages (fetched unless archived)."""
+    return read_chunk(items, options, archive)
 
 
 def worker_spec(spec: TranslatorSpec) -> TranslatorSpec:
@@ -94,7 +93,7 @@ def commit(store):
     return commit_outputs(store)
 
 
-STEPS = {read_files: read_articles, translate_chunk: translate_articles, commit_outputs: commit}
+STEPS = {read_chunk: read_articles, translate_chunk: translate_articles, commit_outputs: commit}
 
 
 class PrefectSteps:

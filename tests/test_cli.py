@@ -52,7 +52,29 @@ def test_a_directory_without_a_model_is_exit_2(tmp_path, seed_dir):
 def test_missing_input_folder_is_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "nope")])
     assert result.exit_code == 2
-    assert "does not exist" in result.output
+    assert f"{tmp_path / 'nope'}: no such file or folder; check the path" in result.output
+
+
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        ("ftp://example.nl/feed", "tolk reads http(s) feed URLs only"),
+        ("notes.docx", "not a folder, .txt, .html, .htm, .csv, .jsonl, .ndjson, .parquet file"),
+    ],
+)
+def test_a_source_tolk_cannot_read_is_exit_2(tmp_path, source, says):
+    if "://" not in source:
+        (tmp_path / source).write_text("x")
+        source = str(tmp_path / source)
+    result = CliRunner().invoke(cli, ["run", source])
+    assert result.exit_code == 2
+    assert says in result.output
+
+
+def test_a_column_mapping_that_cannot_be_read_is_exit_2(seed_dir):
+    result = CliRunner().invoke(cli, ["run", str(seed_dir), "--columns", "tekst"])
+    assert result.exit_code == 2
+    assert "columns: cannot read 'tekst'; write NAME=COLUMN pairs" in result.output
 
 
 def test_models_list_on_an_empty_store(tmp_path, monkeypatch):

@@ -15,14 +15,14 @@ import pandas as pd
 import pytest
 from newssite import BOILERPLATE, SEED_PAGES, SEEDS, NewsSite, article_page
 
-from tolk.archive import PageArchive
 from tolk.errors import BadTable
 from tolk.fetch import Fetcher, FetchOptions
 from tolk.ids import url_id
 from tolk.pipeline import segment
 from tolk.read import find_articles, read_article
 from tolk.sources import SourceOptions, items_from_frame, list_items, read_items
-from tolk.tables import parse_columns
+from tolk.store.archive import PageArchive
+from tolk.tabular import parse_columns
 from tolk.web import Web
 
 OPTIONS = SourceOptions(

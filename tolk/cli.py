@@ -38,6 +38,9 @@ _CLI_TYPES = {
     "checkpoint_chunks": click.IntRange(min=1),
     "lock_timeout": click.FloatRange(min=0),
     "max_article_bytes": click.IntRange(min=1),
+    "max_page_bytes": click.IntRange(min=1),
+    "fetch_timeout": click.FloatRange(min=0.1),
+    "fetch_retries": click.IntRange(min=0, max=10),
 }
 
 
@@ -81,25 +84,39 @@ def settings_options(command):
                 help=setting.metadata["help"],
             )
         )
+    options.append(
+        click.option(
+            "--columns",
+            metavar="NAME=COLUMN,...",
+            default="",
+            help="Table columns to read, e.g. text=body,id=guid (text is required; id, title, "
+            "date, url are optional).",
+        )
+    )
     for option in reversed(options):
         command = option(command)
     return command
 
 
 def _settings(values: dict) -> Settings:
+    from tolk.tabular import parse_columns
+
     try:
+        values["columns"] = parse_columns(values.pop("columns") or "")
         return Settings(**values)
-    except ValueError as error:
+    except (ValueError, TolkError) as error:
         raise click.UsageError(str(error)) from None
 
 
 def _sources(sources: tuple[str, ...]) -> list[str]:
+    from tolk.sources import source_kind
+
     sources = list(sources) or list(DEFAULT_SOURCES)
     for source in sources:
-        if not Path(source).exists():
-            raise click.BadParameter(f"{source!r} does not exist", param_hint="SOURCE")
-        if not Path(source).is_dir():
-            raise click.BadParameter(f"{source!r} is not a folder", param_hint="SOURCE")
+        try:
+            source_kind(source)
+        except TolkError as error:
+            raise click.BadParameter(str(error), param_hint="SOURCE") from None
     return sources
 
 
@@ -152,9 +169,13 @@ def cli() -> None:
     help="Translate on an existing Dask cluster, e.g. tcp://scheduler:8786.",
 )
 def run(sources, output_dir: Path, workers: int, dask_address: str | None, **values) -> None:
-    """Run the digest once over the SOURCEs (folders of articles; default: seeds).
+    """Run the digest once over the SOURCEs (default: seeds).
 
-    Example: tolk run seeds --out outputs --model models/opus-mt-nl-en --workers 2
+    A SOURCE is a folder of .txt articles and saved .html pages, one such file, a table
+    (.csv, .jsonl, .parquet; one article per row), or an http(s) RSS/Atom feed URL whose
+    items' pages are fetched (once: they are kept in the output folder).
+
+    Example: tolk run seeds https://example.nl/feed.xml archive.csv --out outputs --workers 2
     """
     from tolk.translate.base import default_threads
 

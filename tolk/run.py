@@ -11,21 +11,29 @@ chunks translating at once. One bad article is reported, never fatal to the othe
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from tolk.errors import TolkError, UnreadableArticle
+from tolk.errors import TolkError
+from tolk.fetch import FetchOptions
 from tolk.pipeline import ChunkResult, cache_key, make_signature, translate_chunk
-from tolk.read import find_articles, read_article
 from tolk.records import Article, Failure
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
+from tolk.sources import Item, SourceOptions, list_items, read_items
+from tolk.store.archive import PageArchive
 from tolk.store.store import OutputStore
 from tolk.store.views import refresh_views
 from tolk.translate import TranslatorSpec, select_model
+from tolk.web import Web
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass
@@ -48,6 +56,7 @@ class RunReport:
     failures: list[Failure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped before doing its work, if it did
+    article_ids: list[str] = field(default_factory=list)  # every article read, in order
 
     @property
     def ok(self) -> bool:
@@ -93,31 +102,36 @@ class Inline:
             return _Done(error=error)
 
 
-READ_DELAYS = (0.0, 1.0, 5.0)  # seconds before each try: a transient I/O error may pass
+def source_options(settings: Settings) -> SourceOptions:
+    """Derive how sources are read from the run's settings."""
+    delays = FetchOptions.retry_delays
+    delays = (delays + (delays[-1],) * settings.fetch_retries)[: settings.fetch_retries]
+    fetch = FetchOptions(
+        max_bytes=settings.max_page_bytes,
+        read_timeout=settings.fetch_timeout,
+        retry_delays=delays,
+    )
+    return SourceOptions(
+        max_file_bytes=settings.max_article_bytes,
+        fetch=fetch,
+        columns=settings.columns,
+        refresh=settings.refresh,
+    )
 
 
-def read_files(paths: Sequence[str]) -> tuple[list[Article], list[Failure]]:
-    """Read a chunk of article files; say why for each one that cannot be used."""
-    articles, failures = [], []
-    for path in paths:
-        for attempt, delay in enumerate(READ_DELAYS, 1):
-            time.sleep(delay)
-            try:
-                articles.append(read_article(Path(path)))
-                break
-            except UnreadableArticle as error:  # bad input: retrying cannot help
-                failures.append(Failure(Path(path).stem, path, str(error)))
-                break
-            except OSError as error:
-                if attempt == len(READ_DELAYS):
-                    reason = f"{path}: cannot read the file ({error}); check that it is readable"
-                    failures.append(Failure(Path(path).stem, path, reason))
-    return articles, failures
+def read_chunk(
+    items: Sequence[Item], options: SourceOptions, archive: Path
+) -> tuple[list[Article], list[Failure]]:
+    """Read a chunk of items into articles, fetching web pages not already in the archive."""
+    with Web.open(options.fetch, PageArchive(archive)) as web:
+        return read_items(items, options, web)
 
 
-def list_sources(sources: Sequence[str]) -> list[str]:
-    """List the article files of the sources (folders), in order."""
-    return [str(p) for source in sources for p in find_articles(Path(source))]
+def describe(source: object) -> str:
+    """Name a source for the report: its path or URL, or a DataFrame's size."""
+    if type(source).__name__ == "DataFrame":
+        return f"DataFrame ({len(source)} rows)"
+    return str(source)
 
 
 def commit_outputs(store: OutputStore) -> tuple[int | None, list[str]]:
@@ -129,31 +143,38 @@ def commit_outputs(store: OutputStore) -> tuple[int | None, list[str]]:
 
 
 def digest(
-    sources: Sequence[str | Path] = DEFAULT_SOURCES,
+    sources: Sequence[object] = DEFAULT_SOURCES,
     output_dir: str | Path = DEFAULT_OUTPUT_DIR,
     settings: Settings | None = None,
     executor: Executor | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> RunReport:
-    """Translate every article of `sources` into bilingual records in `output_dir`."""
+    """Translate every article of `sources` into bilingual records in `output_dir`.
+
+    A source is a folder, an article file, a table file, an http(s) feed URL or (from Python)
+    a pandas DataFrame with a `text` column (see tolk.sources).
+    """
     settings = settings or Settings()
     executor = executor or Inline()
     log = log or logging.getLogger("tolk")
     started = time.perf_counter()
-    report = RunReport([str(s) for s in sources], str(output_dir))
+    report = RunReport([describe(s) for s in sources], str(output_dir))
     spec = TranslatorSpec.from_settings(settings)
     signature = make_signature(select_model(spec), spec, settings)
     report.signature = str(signature)
     with OutputStore(
         Path(output_dir), settings.lock_timeout, settings.checkpoint_chunks, log
     ) as store:
-        paths = list_sources(report.sources)
-        report.items = len(paths)
-        chunks = [
-            paths[i : i + settings.chunk_articles]
-            for i in range(0, len(paths), settings.chunk_articles)
-        ]
-        log.info(f"{len(paths)} articles in {len(chunks)} chunks; {signature}")
+        options = source_options(settings)
+        with Web.open(options.fetch, store.archive) as web:
+            items, failures, notes = list_items(sources, options, web)
+        report.failures.extend(failures)
+        for note in notes:
+            log.info(note)
+        report.items = len(items) + len(failures)
+        size = settings.chunk_articles
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        log.info(f"{len(items)} articles in {len(chunks)} chunks; {signature}")
         in_flight: deque[Pending] = deque()
         translated: set[str] = set()
 
@@ -177,8 +198,11 @@ def digest(
 
         try:
             for n, chunk in enumerate(chunks, 1):
-                articles, failures = executor.run(read_files, chunk)
+                articles, failures = executor.run(read_chunk, chunk, options, store.archive.root)
+                for failure in failures:
+                    log.warning(f"{failure.source_path}: {failure.reason}")
                 report.failures.extend(failures)
+                report.article_ids.extend(a.id for a in articles)
                 keys = {a.id: cache_key(a, signature) for a in articles}
                 plan = store.plan(articles, keys)
                 report.reused += len(plan.reuse)
@@ -238,3 +262,25 @@ def digest_folder(
     Example: `tolk.digest_folder("seeds", "outputs", model="models/opus-mt-nl-en", beams=4)`.
     """
     return digest([folder], output_dir, Settings(**settings))
+
+
+def digest_frame(
+    frame: pd.DataFrame, output_dir: str | Path | None = None, **settings: Any
+) -> pd.DataFrame:
+    """Translate a DataFrame of Dutch texts (a `text` column; `id`, `title`, `date`, `url`
+    optional) and give back one row per article: its English, summary, key points and flags.
+
+    Without `output_dir` the outputs go to a temporary folder, and a re-run translates again.
+    Example: `tolk.digest_frame(pd.DataFrame({"text": ["Het regent in Utrecht."]}))`.
+    """
+    from tolk.frames import read_outputs
+
+    with ExitStack() as stack:
+        if output_dir is None:
+            output_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="tolk-"))
+        report = digest([frame], output_dir, Settings(**settings))
+        articles, _ = read_outputs(output_dir)
+    order = {a: n for n, a in enumerate(report.article_ids)}
+    mine = articles[articles["id"].isin(order)]
+    mine = mine.assign(_order=mine["id"].map(order)).sort_values("_order")
+    return mine.drop(columns="_order").reset_index(drop=True)

@@ -56,9 +56,20 @@ class Settings:
     max_article_bytes: int = _setting(
         1_000_000, "Largest article file or page read, in bytes; a larger one fails alone."
     )
-    refresh: bool = _setting(False, "Fetch web pages again even when the output folder has them.")
+    max_page_bytes: int = _setting(
+        5_000_000, "Largest web page fetched (or saved .html page read), in bytes."
+    )
+    fetch_timeout: float = _setting(
+        20.0, "Seconds to wait for a web server's next bytes before giving up on a page."
+    )
+    fetch_retries: int = _setting(
+        2, "Tries again after a timeout, 429 or 5xx answer (waiting 2 s, then 10 s)."
+    )
+    refresh: bool = _setting(
+        False, "Ask again for web pages the output folder already holds (conditionally)."
+    )
     columns: tuple[tuple[str, str], ...] = _setting(
-        (), "Table columns to use, e.g. text=body,id=guid.", cli=False
+        (), "Table columns to read, e.g. text=body,id=guid (tolk's name=the table's).", cli=False
     )
     models_dir: str | None = _setting(
         None, "The model store; default models/ or $TOLK_MODELS_DIR.", cli=False
@@ -70,8 +81,8 @@ class Settings:
         low, high = self.key_points
         if not 1 <= low <= high:
             raise ValueError(f"key points {low}-{high}: need 1 <= fewest <= most")
-        for name in ("beams", "threads", "chunk_articles", "checkpoint_chunks"):
-            if getattr(self, name) < (0 if name in ("beams", "threads") else 1):
+        for name in ("beams", "threads", "fetch_retries", "chunk_articles", "checkpoint_chunks"):
+            if getattr(self, name) < (0 if name in ("beams", "threads", "fetch_retries") else 1):
                 raise ValueError(f"{name} = {getattr(self, name)} is out of range")
         # Prefect and JSON hand lists back where tuples went in.
         object.__setattr__(self, "key_points", tuple(self.key_points))

@@ -44,7 +44,7 @@ from tolk.files import (
 from tolk.ids import IdRegistry, make_id, page_key, url_id
 from tolk.read import ARTICLE_SUFFIX, read_article, read_with_retries
 from tolk.records import Article, Failure, SourceKind
-from tolk.tables import (
+from tolk.tabular import (
     TABLE_SUFFIXES,
     ColumnMap,
     TableRow,
@@ -68,7 +68,7 @@ class SourceOptions:
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # per article: a file, or a row's text
     fetch: FetchOptions = FetchOptions()
-    columns: ColumnMap = ()  # (tolk's name, the table's column); see tolk.tables.parse_columns
+    columns: ColumnMap = ()  # (tolk's name, the table's column); see tolk.tabular.parse_columns
     refresh: bool = False  # ask again for archived pages (conditionally)
     max_feed_items: int = DEFAULT_MAX_ITEMS
     read_delays: tuple[float, ...] = READ_DELAYS  # waits before each try after a file I/O error

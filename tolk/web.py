@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tolk.archive import PageArchive
 from tolk.errors import FetchError
 from tolk.extract import Page, extract_page
 from tolk.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
 from tolk.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
+from tolk.store.archive import PageArchive
 
 
 @dataclass

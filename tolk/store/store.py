@@ -43,6 +43,7 @@ from tolk.records import (
     digest_from_rows,
     sentence_rows,
 )
+from tolk.store.archive import PageArchive
 from tolk.store.files import fsync_path, io_errors, is_temp, replace_symlink, write_text
 from tolk.store.lock import FolderLock, describe_owner
 from tolk.store.tables import (
@@ -65,6 +66,7 @@ from tolk.store.tables import (
 )
 
 STATE_DIR = ".tolk"
+ARCHIVE_DIR = "fetched"
 STAGING_DIR = "staging"
 DAMAGED_DIR = "damaged"
 SEALED = ".sealed"
@@ -135,6 +137,7 @@ class OutputStore:
         self.log = log or logging.getLogger("tolk")
         self.checkpoint_chunks = max(1, checkpoint_chunks)
         self.lock = FolderLock(self.state / "lock", lock_timeout, self.log)
+        self.archive = PageArchive(self.root / ARCHIVE_DIR)  # fetched pages and feeds
         self.generation: Generation | None = None
         self.stored: dict[str, str] = {}  # id -> cache key, for every intact stored article
         self.damaged: set[str] = set()  # ids whose rows are unusable: dropped at the next commit
@@ -196,7 +199,10 @@ class OutputStore:
     def _sweep(self) -> None:
         """Remove what dead runs left: temporary files, half-written generations."""
         removed = 0
-        for folder in (self.root, *[p for p in self.root.iterdir() if p.is_dir()]):
+        folders = [self.root, *[p for p in self.root.iterdir() if p.is_dir()]]
+        if self.archive.root.is_dir():  # pages/ab/..., two levels further down
+            folders += [p for p in self.archive.root.glob("*/*") if p.is_dir()]
+        for folder in folders:
             for entry in folder.iterdir():
                 if is_temp(entry.name) and not entry.is_dir():
                     entry.unlink(missing_ok=True)
