@@ -61,9 +61,9 @@ def count_decodes(monkeypatch):
     for cls in (TorchTranslator, Ct2Translator):
         real = cls.decode_batches
 
-        def counted(self, batches, beams, _real=real, **kwargs):
+        def counted(self, batches, beams, repair=False, *, _real=real):
             calls.extend(batches)
-            yield from _real(self, batches, beams, **kwargs)
+            yield from _real(self, batches, beams, repair)
 
         monkeypatch.setattr(cls, "decode_batches", counted)
     return lambda: len(calls)

@@ -19,6 +19,7 @@ from tolk.pipeline import make_signature, segment
 from tolk.read import read_article
 from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
+from tolk.translate.base import length_cap
 
 
 @pytest.fixture(scope="session")
@@ -149,12 +150,27 @@ def test_ct2_float32_greedy_equals_torch_greedy(ct2_store, tiny_marian, seed_sen
         TranslatorSpec(model=str(tiny_marian), backend="ct2", threads=1, models_dir=str(ct2_store))
     )
     assert (ct2_side.backend, ct2_side.compute_type) == ("ct2", "float32")
-    # The length cap depends on a batch's padded width: give both the same batches.
-    torch_side.policy = ct2_side.policy = BatchPolicy(max_batch_sentences=16)
+    # Each sentence's cap is its own: the two backends may batch differently.
+    torch_side.policy = BatchPolicy(max_batch_sentences=16)
+    ct2_side.policy = BatchPolicy(max_batch_sentences=5)
     expected = torch_side.translate(seed_sentences, beams=1)
     got = ct2_side.translate(seed_sentences, beams=1)
     assert len(seed_sentences) > 150
     assert [t.text for t in got] == [t.text for t in expected]
+    # The same confidence too: both score the output under the model.
+    assert [t.confidence for t in got] == pytest.approx([t.confidence for t in expected], abs=1e-3)
+    assert [(t.capped, t.retried) for t in got] == [(t.capped, t.retried) for t in expected]
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_a_sentence_translates_the_same_whatever_shares_its_batch(
+    backend, ct2_store, tiny_marian, seed_sentences
+):
+    spec = TranslatorSpec(model=str(tiny_marian), backend=backend, models_dir=str(ct2_store))
+    translator = load_translator(spec)
+    together = translator.translate(seed_sentences[:40], beams=4)
+    alone = [translator.translate([s], beams=4)[0] for s in seed_sentences[:40:4]]
+    assert [t.text for t in alone] == [t.text for t in together[::4]]
 
 
 def test_ct2_int8_translates_every_sentence(tmp_path, tiny_marian, seed_sentences):
@@ -171,9 +187,9 @@ def test_ct2_caps_decoding_like_the_torch_backend(ct2_store):
     translator = load_translator(
         TranslatorSpec(model=str(ct2_store / "tiny-marian-ct2-float32"), threads=1)
     )
-    # torch: max_new_tokens = min(limit, 2 * width + 16), the last of them a forced EOS.
-    assert translator.decoding_lengths([3, 7], width=10) == (1, 35)
-    assert translator.decoding_lengths([400], width=400) == (1, translator.max_input_tokens - 1)
+    # torch decodes up to the cap, the last of it a forced end of sentence; ct2 stops before.
+    assert translator.max_decoding_length(length_cap(7, 512)) == 31
+    assert translator.max_decoding_length(length_cap(400, 512)) == 511
 
 
 @pytest.mark.usefixtures("prefect_harness")

@@ -16,6 +16,7 @@ from flows.digest import digest
 from tolk.read import decode, find_articles
 from tolk.records import ARTICLES_SCHEMA, SENTENCES_SCHEMA
 from tolk.settings import Settings
+from tolk.write_markdown import escape
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -84,8 +85,10 @@ def test_every_dutch_sentence_has_one_english_sentence_and_no_dutch_is_lost(base
 
 def test_markdown_pages_and_index(baseline):
     input_dir, output_dir, _, _ = baseline
-    pages = sorted(p.stem for p in (output_dir / "articles").glob("*.md"))
+    pages = sorted(p.stem for p in (output_dir / "articles").glob("*.md") if ".en." not in p.name)
     assert pages == sorted(p.stem for p in find_articles(input_dir))
+    english = sorted(p.name for p in (output_dir / "articles").glob("*.en.md"))
+    assert english == [f"{stem}.en.md" for stem in pages]
     index = (output_dir / "index.md").read_text()
     assert all(f"(articles/{stem}.md)" in index for stem in pages)
     page = (output_dir / "articles" / "004_e2e4897f0e122d04.md").read_text()
@@ -181,3 +184,68 @@ def pages(output_dir: Path) -> dict[str, str]:
         p.name: re.sub(r" on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", "", p.read_text())
         for p in (output_dir / "articles").glob("*.md")
     }
+
+
+def test_every_translated_row_carries_flags_and_a_confidence(baseline):
+    _, output_dir, _, _ = baseline
+    rows = pq.read_table(output_dir / "sentences.parquet").to_pylist()
+    decoded = [r for r in rows if r["confidence"] is not None]
+    by_rule = [r for r in rows if r["confidence"] is None]
+    assert len(decoded) > 150 and all(r["flags"] is not None for r in rows)
+    # Copied through (no letters) or rendered by rule (photo credits): no confidence.
+    assert by_rule and all(
+        r["paragraph_kind"] == "caption"
+        and r["en"].startswith(("Photo: ", "©"))
+        or not any(c.isalpha() for c in r["nl"])
+        for r in by_rule
+    )
+    assert all(r["confidence"] < 0 for r in decoded)
+    # The random model loops to its cap: every such row says so, and was decoded twice.
+    loops = [r for r in decoded if re.search(r"(\w+)(\s*\1){3,}", r["en"])]
+    assert loops and all({"repetition", "cap"} & set(r["flags"]) for r in loops)
+    assert all(r["retried"] for r in decoded if "cap" in r["flags"])
+    articles = pq.read_table(output_dir / "articles.parquet").to_pylist()
+    assert sum(a["n_flagged"] for a in articles) == sum(1 for r in rows if r["flags"])
+
+
+def test_no_flagged_english_is_in_a_summary(baseline):
+    _, output_dir, _, _ = baseline
+    rows = pq.read_table(output_dir / "sentences.parquet").to_pylist()
+    for article in pq.read_table(output_dir / "articles.parquet").to_pylist():
+        flagged = [
+            r["en"] for r in rows if r["article_id"] == article["id"] and r["flags"] and r["en"]
+        ]
+        assert not any(english in article["summary_en"] for english in flagged)
+        if not article["summary_en"]:  # withheld: every key point is flagged
+            page = (output_dir / "articles" / f"{article['id']}.md").read_text()
+            assert "Summary withheld: the English of every key point is flagged" in page
+
+
+def test_the_pages_mark_each_flagged_sentence_once(baseline):
+    _, output_dir, _, _ = baseline
+    for article in pq.read_table(output_dir / "articles.parquet").to_pylist():
+        for suffix, section in ((".md", "## Full text"), (".en.md", "## Text")):
+            page = (output_dir / "articles" / f"{article['id']}{suffix}").read_text()
+            text = page.split(section, 1)[1].split("\n---\n", 1)[0]
+            assert text.count("⚠") == article["n_flagged"], (article["id"], suffix)
+            assert f"{article['n_flagged']} of {article['n_sentences']} sentences flagged" in page
+        if article["title_flags"]:
+            assert page.splitlines()[0].endswith(
+                "*" + ", ".join(article["title_flags"]).replace("_", " ") + "*"
+            )
+    index = (output_dir / "index.md").read_text()
+    assert all(
+        f"{a['n_flagged']} of {a['n_sentences']} flagged" in index
+        for a in pq.read_table(output_dir / "articles.parquet").to_pylist()
+    )
+
+
+def test_the_english_only_pages_hold_no_dutch_sentence(baseline):
+    _, output_dir, _, _ = baseline
+    rows = pq.read_table(output_dir / "sentences.parquet").to_pylist()
+    for path in (output_dir / "articles").glob("*.en.md"):
+        article_id = path.name[: -len(".en.md")]
+        page = path.read_text()
+        dutch = [r["nl"] for r in rows if r["article_id"] == article_id and r["nl"] != r["en"]]
+        assert dutch and not [nl for nl in dutch if escape(nl) in page or nl in page]
+        assert f"[Bilingual page, to check the Dutch]({article_id}.md)" in page

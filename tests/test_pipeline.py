@@ -12,7 +12,7 @@ from tolk.read import parse
 from tolk.records import Article, SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec
-from tolk.translate.base import Translator
+from tolk.translate.base import Decoded, Translator
 
 
 class BreaksOnWord(Translator):
@@ -27,10 +27,10 @@ class BreaksOnWord(Translator):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(t.split()) + 1 for t in texts]
 
-    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
         if any(self.word in t for t in texts):
             raise RuntimeError(f"cannot decode {self.word}")
-        return [t.upper() for t in texts]
+        return [Decoded(t.upper()) for t in texts]
 
 
 def article(article_id: str, text: str) -> Article:

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 
 import pytest
 
-from tolk.translate.base import BatchPolicy, Translator, has_letters, plan_batches, split_long
+from tolk.translate.base import (
+    CAP_STEP,
+    BatchPolicy,
+    Decoded,
+    Translator,
+    has_letters,
+    length_cap,
+    plan_batches,
+    split_long,
+)
 
 
 class UpperTranslator(Translator):
@@ -25,10 +34,10 @@ class UpperTranslator(Translator):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(text.split()) + 1 for text in texts]  # + end of sentence
 
-    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
         assert all(n <= self.max_input_tokens for n in self.count_tokens(texts))
         self.batches.append(list(texts))
-        return [text.upper() for text in texts]
+        return [Decoded(text.upper(), -0.5, False, len(text.split()) + 1) for text in texts]
 
 
 PLAN_CASES = [
@@ -112,7 +121,7 @@ def test_translate_splits_and_warns_for_over_limit_sentences():
     translator = UpperTranslator(limit=5)
     long = "een twee drie vier; vijf zes zeven acht, negen tien elf"
     out = translator.translate(["Kort.", long], beams=1)
-    assert out[0] == type(out[0])("KORT.")
+    assert (out[0].text, out[0].warning, out[0].retried) == ("KORT.", None, False)
     assert out[1].text.split() == long.upper().split()
     assert out[1].warning is not None
     assert re.fullmatch(
@@ -130,3 +139,56 @@ def test_translate_reports_progress():
     )
     assert seen[-1] == (4, 4)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+class LoopingTranslator(UpperTranslator):
+    """Loops on sentences holding "lus" unless repairing; gives "" for "leeg" unless repairing."""
+
+    def __init__(self, repair_helps: bool = True) -> None:
+        super().__init__()
+        self.repair_helps = repair_helps
+        self.repairs: list[list[str]] = []
+
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
+        if repair:
+            self.repairs.append(list(texts))
+        out = []
+        for text in texts:
+            if "lus" in text and not (repair and self.repair_helps):
+                out.append(Decoded("the the the the the the", -3.0, True, 7))
+            elif "leeg" in text and not (repair and self.repair_helps):
+                out.append(Decoded("", -4.0, False, 1))
+            else:
+                out.append(Decoded(text.upper(), -0.5, False, 4))
+        return out
+
+
+def test_loops_cuts_and_empty_outputs_are_decoded_again_and_the_better_kept():
+    translator = LoopingTranslator()
+    out = translator.translate(["Een lus hier.", "Dit is leeg.", "Gewoon goed."], beams=2)
+    assert translator.repairs == [["Een lus hier.", "Dit is leeg."]]  # one batch, the bad two
+    assert [t.text for t in out] == ["EEN LUS HIER.", "DIT IS LEEG.", "GEWOON GOED."]
+    assert [t.retried for t in out] == [True, True, False]
+    assert [t.capped for t in out] == [False, False, False]
+    assert translator.stats["retried"] == 2
+
+
+def test_a_repair_that_does_no_better_keeps_the_first_output_but_says_it_tried():
+    translator = LoopingTranslator(repair_helps=False)
+    [out] = translator.translate(["Een lus hier."], beams=2)
+    assert (out.text, out.capped, out.retried) == ("the the the the the the", True, True)
+    assert translator.translate(["Een lus hier."], beams=2, repair=False)[0].retried is False
+
+
+def test_the_parts_of_a_long_sentence_share_their_confidence_by_tokens():
+    translator = UpperTranslator(limit=5)
+    [out] = translator.translate(["een twee drie vier; vijf zes zeven acht, negen tien elf"], 1)
+    assert out.confidence == pytest.approx(-0.5)
+
+
+@pytest.mark.parametrize(
+    ("tokens", "cap"),
+    [(1, 32), (CAP_STEP, 32), (CAP_STEP + 1, 48), (30, 80), (300, 512), (512, 512)],
+)
+def test_each_sentence_is_capped_from_its_own_length(tokens, cap):
+    assert length_cap(tokens, limit=512) == cap

@@ -10,7 +10,7 @@ from support import article, digests_for
 from tolk.pipeline import make_signature
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.write_markdown import escape, render_article, render_index
+from tolk.write_markdown import escape, render_article, render_article_en, render_index
 
 INJECTION = (
     "Klik [hier](http://evil.example) of ![x](http://evil.example/p.png) <script>alert(1)</script>.\n\n"
@@ -40,7 +40,8 @@ def test_article_text_cannot_inject_markup(tiny):
     [digest] = digests_for(*tiny, article("evil", INJECTION))
     digest = replace(digest, pairs=tuple(replace(p, en=p.nl) for p in digest.pairs))
     html = rendered(render_article(digest))
-    for tag in ("<a ", "<img", "<script", "<table", "<ol", "<h1>Kop"):
+    assert re.findall(r"<a [^>]*>", html) == ['<a href="evil.en.md">']  # only the page's own link
+    for tag in ("<img", "<script", "<table", "<ol", "<h1>Kop"):
         assert tag not in html, tag
     assert "&lt;script&gt;" in html
     assert "1. Waarom is dit een lijst?" in html
@@ -52,7 +53,7 @@ def test_a_hostile_file_name_stays_on_its_line(tiny):
     source = "in/kwaad\n\n<img src=x onerror=alert(1)> [a](javascript:alert(1)).txt"
     digest = replace(digest, article=replace(digest.article, source_path=source))
     html = rendered(render_article(digest))
-    assert "<img" not in html and "<a " not in html
+    assert "<img" not in html and re.findall(r"<a [^>]*>", html) == ['<a href="x.en.md">']
     assert "Source: kwaad &lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -107,3 +108,19 @@ def test_index_lists_every_article_with_a_link():
     index = render_index(rows)
     assert "(articles/a%20b.md)" in index and "(articles/c.md)" in index
     assert index.index("2025-11") < index.index("undated")
+
+
+def test_a_summary_is_withheld_when_every_key_point_is_flagged(tiny):
+    text = "De eerste zin is lang genoeg om te tellen. De tweede zin is ook lang genoeg."
+    [digest] = digests_for(*tiny, article("w", text))
+    flagged = tuple(replace(k, flags=("numbers",)) for k in digest.key_points)
+    digest = replace(digest, key_points=flagged, summary_en="")
+    for page in (render_article(digest), render_article_en(digest)):
+        assert "Summary withheld: the English of every key point is flagged as doubtful" in page
+        assert page.count("⚠ *numbers*") == len(flagged)
+
+
+def test_an_older_tolk_s_rows_say_their_flags_were_not_checked(tiny):
+    [digest] = digests_for(*tiny, article("o", "Een zin."))
+    page = render_article(replace(digest, flags_checked=False))
+    assert "The English was not checked for doubtful sentences (an older tolk wrote it)." in page

@@ -233,3 +233,29 @@ def list_models(store: Path | None = None) -> list[ModelInfo]:
     if not store.is_dir():
         return []
     return [describe(p) for p in sorted(store.iterdir()) if is_model_dir(p)]
+
+
+def calibration_path(
+    info: ModelInfo, backend: str, compute_type: str, beams: int, store: Path | None = None
+) -> Path:
+    """Return where the store keeps a model's confidence calibration for one way of running it."""
+    name = info.model_id.rstrip("/").rsplit("/", 1)[-1] or info.path.name
+    revision = info.revision.rsplit(":", 1)[-1][:12]
+    slug = f"{name}@{revision}-{backend}-{compute_type}-beams{beams}"
+    return (store or models_dir()) / "calibration" / f"{slug}.json"
+
+
+def read_calibration(path: Path) -> float | None:
+    """Return a stored calibration's confidence floor, or None when there is none."""
+    if not path.exists():
+        return None
+    floor = read_json(path).get("confidence_floor")
+    return float(floor) if floor is not None else None
+
+
+def write_calibration(path: Path, record: dict) -> None:
+    """Store a calibration (the floor, the test set and the distribution it came from)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -13,17 +13,19 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
-from tolk.models import ModelInfo
+from tolk.models import ModelInfo, calibration_path, read_calibration
+from tolk.quality import confidence_floor, flag_pair, ordered
 from tolk.read import CREDIT
 from tolk.records import Article, Digest, Failure, SentencePair, Signature
 from tolk.segment import split_sentences
 from tolk.settings import Settings
 from tolk.summarize import KeyPointSettings, summarize
 from tolk.translate import TranslatorSpec, load_translator, runtime
-from tolk.translate.base import Progress, Translator
+from tolk.translate.base import Progress, Translation, Translator
 
 _log = logging.getLogger("tolk")
 
@@ -47,17 +49,21 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
     them (`check_signature`), so a record never misstates what ran.
     """
     device, compute_type = runtime(info, spec)
+    beams = settings.beams or info.default_beams
+    store = Path(spec.models_dir) if spec.models_dir else None
+    calibration = calibration_path(info, info.backend, compute_type, beams, store)
     return Signature(
         model_id=info.model_id,
         model_revision=info.revision,
         backend=info.backend,
         compute_type=compute_type,
-        beams=settings.beams or info.default_beams,
+        beams=beams,
         max_input_tokens=info.max_input_tokens,
         key_points=settings.key_points,
         tolk_version=__version__,
         device=device,
         repair=settings.repair,
+        confidence_floor=read_calibration(calibration),
     )
 
 
@@ -101,6 +107,34 @@ def credit_in_english(pair: SentencePair) -> str | None:
     return f"Photo: {match.group('name')}" if match.group("name") else pair.nl
 
 
+def checked(pair: SentencePair, translation: Translation) -> SentencePair:
+    """Give a pair its English and the flags the text checks and the decoder raise."""
+    flags = flag_pair(pair.nl, translation.text) + (("cap",) if translation.capped else ())
+    return replace(
+        pair,
+        en=translation.text,
+        flags=ordered(set(flags)),
+        confidence=translation.confidence,
+        retried=translation.retried,
+    )
+
+
+def flag_low_confidence(
+    pairs: Sequence[SentencePair], floor: float | None = None
+) -> list[SentencePair]:
+    """Flag the pairs whose confidence is under `floor` (by default, the article's own)."""
+    if floor is None:
+        floor = confidence_floor([p.confidence for p in pairs])
+    if floor is None:
+        return list(pairs)
+    return [
+        replace(p, flags=ordered({*p.flags, "low_confidence"}))
+        if p.confidence is not None and p.confidence < floor
+        else p
+        for p in pairs
+    ]
+
+
 def title_pair(article: Article, pairs: Sequence[SentencePair]) -> SentencePair | None:
     """Pick the sentence that titles an article: its opening heading, else its lead sentence."""
     if pairs and pairs[0].paragraph_kind == "heading":
@@ -127,7 +161,11 @@ def build_digests(
     queue: list[str] = []
     for _, pairs in segmented:
         queue.extend(p.nl for p in pairs if credit_in_english(p) is None)
-    translations = iter(translator.translate(queue, signature.beams, progress) if queue else [])
+    translations = iter(
+        translator.translate(queue, signature.beams, progress, repair=signature.repair)
+        if queue
+        else []
+    )
 
     digests = []
     for article, pairs in segmented:
@@ -135,12 +173,13 @@ def build_digests(
         done = []
         for pair in pairs:
             english = credit_in_english(pair)
+            translation = Translation(english or "")
             if english is None:
                 translation = next(translations)
-                english = translation.text
                 if translation.warning:
                     warnings.append(f"sentence {pair.sentence_index}: {translation.warning}")
-            done.append(replace(pair, en=english))
+            done.append(checked(pair, translation))
+        done = flag_low_confidence(done, signature.confidence_floor)
         settings = KeyPointSettings(*signature.key_points)
         key_points, summary_en = summarize(done, settings)
         title = title_pair(article, done)

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterator
+import statistics
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
 from tolk.numbers import Reading, number_words, numbers
@@ -55,6 +56,12 @@ LENGTH_MAX_RATIO = 2.0
 # "Nee." -> "No.") never count as too short or too long.
 LENGTH_SMOOTHING = 10
 
+# low_confidence: a translation whose confidence is an outlier below the others, by the robust
+# z-score (median and MAD; 3.5 is Iglewicz and Hoaglin's usual outlier cut).
+LOW_CONFIDENCE_Z = 3.5
+MIN_SCORED = 6  # fewer decoded sentences than this give no reliable "usual"
+MIN_SPREAD = 0.05  # log-probability: so that near-identical confidences do not flag noise
+
 FLAG_RULES: dict[str, str] = {
     "empty": "The English has no letters though the Dutch has words: nothing was translated.",
     "copy": (
@@ -79,7 +86,11 @@ FLAG_RULES: dict[str, str] = {
         "short lines pass."
     ),
     "cap": "The translation hit the model's output length limit, so its end may be missing.",
-    "low_confidence": "The model was unusually unsure of this translation, for its article.",
+    "low_confidence": (
+        f"The model was far less sure of this translation than usual: its mean log-probability "
+        f"per token is over {LOW_CONFIDENCE_Z:g} robust deviations below the median of the "
+        "article's sentences (or of a test set's, once `tolk eval --calibrate` has run)."
+    ),
 }
 
 # Common words of one language that the other does not have (not "of", "at", "as" or "been",
@@ -227,3 +238,22 @@ CHECKS: dict[str, Callable[[str, str], bool]] = {
 def flag_pair(nl: str, en: str) -> tuple[str, ...]:
     """Return the text flags that one Dutch sentence and its English translation raise."""
     return tuple(flag for flag, check in CHECKS.items() if check(nl, en))
+
+
+def confidence_floor(values: Sequence[float | None]) -> float | None:
+    """Return the confidence below which a translation is far less sure than the others.
+
+    None when there are too few values to tell. Used on an article's sentences, or on a test
+    set's (`tolk eval --calibrate`), whose floor then applies to every article.
+    """
+    scored = [v for v in values if v is not None]
+    if len(scored) < MIN_SCORED:
+        return None
+    median = statistics.median(scored)
+    spread = statistics.median(abs(v - median) for v in scored)
+    return median - LOW_CONFIDENCE_Z * 1.4826 * max(spread, MIN_SPREAD)
+
+
+def ordered(flags: set[str] | Sequence[str]) -> tuple[str, ...]:
+    """Return flags in the fixed order of `FLAGS`."""
+    return tuple(flag for flag in FLAGS if flag in flags)

@@ -100,7 +100,9 @@ class Signature:
     tolk_version: str
     device: str = "cpu"
     repair: bool = True  # flagged loops, cuts and empty outputs are decoded once more
-    calibration: str = ""  # the confidence calibration in use; "": relative to the article
+    # Confidence under which a sentence is flagged, from `tolk eval --calibrate`; None: each
+    # article's own sentences set it.
+    confidence_floor: float | None = None
 
     def settings(self) -> dict[str, object]:
         """Return the output-affecting settings as a plain dict."""
@@ -138,6 +140,7 @@ class Digest:
     warnings: tuple[str, ...] = ()
     translated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     title_index: int | None = None  # the sentence that titles the article, if one does
+    flags_checked: bool = True  # False for rows an older tolk wrote: their flags are unknown
 
     def paragraph_texts_en(self) -> list[str]:
         """Return the English text of each paragraph, in order."""
@@ -307,4 +310,5 @@ def digest_from_rows(row: dict, sentences: list[dict]) -> Digest:
         warnings=tuple(row["warnings"]),
         translated_at=row["translated_at"],
         title_index=row.get("title_index"),
+        flags_checked=row.get("n_flagged") is not None,
     )

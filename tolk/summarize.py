@@ -2,7 +2,9 @@
 
 Extractive by design: the key points are the article's own sentences, chosen on the Dutch source
 so that a weak translation cannot skew the choice, and the summary is made of their translations.
-It never states what the article does not.
+It never states what the article does not, and never uses English that is flagged as doubtful:
+a key point keeps its flags for the reader to see, but stays out of the summary, which is empty
+when every key point is flagged.
 
 Scoring: each body sentence is a TF-IDF vector of its Dutch content words (stop words removed,
 IDF over the article's own sentences). Its centrality is the cosine similarity to the article's
@@ -106,12 +108,14 @@ def summarize(
     ranked = pick_key_points(pairs, settings)
     summary: list[SentencePair] = []
     words = 0
-    for pair in ranked:  # the best ones that fit the summary's length, at least one
+    for pair in ranked:  # the best unflagged ones that fit the summary's length, at least one
+        if pair.flags:
+            continue  # a summary is only as good as its worst sentence: never a doubtful one
         if summary and words + len(pair.en.split()) > SUMMARY_MAX_WORDS:
             break
         summary.append(pair)
         words += len(pair.en.split())
     in_order = sorted(ranked, key=lambda p: p.sentence_index)
-    key_points = tuple(KeyPoint(position=p.sentence_index, nl=p.nl, en=p.en) for p in in_order)
+    key_points = tuple(KeyPoint(p.sentence_index, p.nl, p.en, p.flags) for p in in_order)
     summary_en = " ".join(p.en for p in sorted(summary, key=lambda p: p.sentence_index))
     return key_points, summary_en

@@ -39,36 +39,114 @@ def _quote(text: str) -> str:
     return "\n".join("> " + line for line in escape(text).splitlines())
 
 
-def render_article(digest: Digest) -> str:
-    """Render one article page: title, summary, key points, then the bilingual text."""
-    article, sig = digest.article, digest.signature
-    lines = [f"# {escape(digest.title_en)}", "", f"*{escape(digest.title_nl)}*", ""]
-    meta = [f"Date: {escape(article.date)}" if article.date else "Date: unknown"]
-    meta.append(f"Source: {escape(source_name(article.source_path))}")
-    lines += [" · ".join(meta), "", "## Summary", "", escape(digest.summary_en) or "(none)", ""]
-    lines += ["## Key points", ""]
-    for point in digest.key_points:
-        lines += [f"- {escape(point.en)}", f"  > *{escape(point.nl)}*", ""]
-    lines += ["## Full text", "", "English first, the Dutch original beneath.", ""]
-    english = digest.paragraph_texts_en()
-    for paragraph, en in zip(article.paragraphs, english, strict=True):
-        if paragraph.kind == "heading":
-            lines += [f"### {escape(en)}", "", f"*{escape(paragraph.text)}*", ""]
-            continue
-        label = KIND_LABEL.get(paragraph.kind)
-        lines += [(f"*{label}:* " if label else "") + escape(en), "", _quote(paragraph.text), ""]
-    if digest.warnings:
-        lines += ["## Warnings", ""] + [f"- {escape(w)}" for w in digest.warnings] + [""]
-    lines += [
+MARK = "⚠"
+LEGEND = (
+    f"{MARK} marks English that may be wrong, with the reason after it: read the Dutch beneath "
+    "it, or ask a Dutch speaker."
+)
+LEGEND_EN = (
+    f"{MARK} marks English that may be wrong, with the reason after it: check it against the "
+    "Dutch on the bilingual page, or ask a Dutch speaker."
+)
+
+
+def mark(flags: tuple[str, ...]) -> str:
+    """Return what follows a flagged English sentence: the mark and the flags' names."""
+    return f" {MARK} *{', '.join(flags).replace('_', ' ')}*" if flags else ""
+
+
+def _flag_line(digest: Digest, legend: str) -> list[str]:
+    if not digest.flags_checked:
+        return [
+            "*The English was not checked for doubtful sentences (an older tolk wrote it).*",
+            "",
+        ]
+    flagged, total = digest.n_flagged, len(digest.pairs)
+    if not flagged:
+        return [f"No sentence of {total} is flagged as doubtful.", ""]
+    return [f"**{flagged} of {total} sentences flagged.** {legend}", ""]
+
+
+def _summary(digest: Digest) -> str:
+    if digest.summary_en:
+        return escape(digest.summary_en)
+    if digest.key_points and all(k.flags for k in digest.key_points):
+        return (
+            "*Summary withheld: the English of every key point is flagged as doubtful. Read the "
+            "key points' Dutch, or ask a Dutch speaker.*"
+        )
+    return "(none)"
+
+
+def _english(digest: Digest, paragraph_index: int) -> str:
+    """Return a paragraph's English, each flagged sentence marked."""
+    return " ".join(
+        escape(p.en) + mark(p.flags)
+        for p in digest.pairs
+        if p.paragraph_index == paragraph_index and p.en
+    )
+
+
+def _footer(digest: Digest) -> list[str]:
+    sig = digest.signature
+    return [
         "---",
         "",
         f"Translated by tolk {sig.tolk_version} with {escape(sig.model_id)} "
-        f"(revision `{sig.model_revision[:19]}`, backend {sig.backend}, {sig.compute_type}, "
-        f"{sig.beams} beams) on {digest.translated_at:%Y-%m-%d %H:%M} UTC. "
-        f"Source SHA-256 `{article.sha256}`.",
+        f"(revision `{sig.model_revision[:19]}`, backend {sig.backend}, {sig.compute_type} on "
+        f"{sig.device}, {sig.beams} beams) on {digest.translated_at:%Y-%m-%d %H:%M} UTC. "
+        f"Source SHA-256 `{digest.article.sha256}`.",
         "",
     ]
-    return "\n".join(lines)
+
+
+def _meta(digest: Digest, other: str) -> list[str]:
+    article = digest.article
+    meta = [f"Date: {escape(article.date)}" if article.date else "Date: unknown"]
+    meta.append(f"Source: {escape(source_name(article.source_path))}")
+    return [" · ".join(meta) + f" · {other}", ""]
+
+
+def render_article(digest: Digest) -> str:
+    """Render one article page: title, summary, key points, then the bilingual text."""
+    article = digest.article
+    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines += [f"*{escape(digest.title_nl)}*", ""]
+    lines += _meta(digest, f"[English only]({quote(article.id)}.en.md)")
+    lines += _flag_line(digest, LEGEND)
+    lines += ["## Summary", "", _summary(digest), "", "## Key points", ""]
+    for point in digest.key_points:
+        lines += [f"- {escape(point.en)}{mark(point.flags)}", f"  > *{escape(point.nl)}*", ""]
+    lines += ["## Full text", "", "English first, the Dutch original beneath.", ""]
+    for paragraph in article.paragraphs:
+        en = _english(digest, paragraph.index)
+        if paragraph.kind == "heading":
+            lines += [f"### {en}", "", f"*{escape(paragraph.text)}*", ""]
+            continue
+        label = KIND_LABEL.get(paragraph.kind)
+        lines += [(f"*{label}:* " if label else "") + en, "", _quote(paragraph.text), ""]
+    if digest.warnings:
+        lines += ["## Warnings", ""] + [f"- {escape(w)}" for w in digest.warnings] + [""]
+    return "\n".join(lines + _footer(digest))
+
+
+def render_article_en(digest: Digest) -> str:
+    """Render an article in English only; flags stay visible, the Dutch is a link away."""
+    article = digest.article
+    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines += _meta(digest, f"[Bilingual page, to check the Dutch]({quote(article.id)}.md)")
+    lines += _flag_line(digest, LEGEND_EN)
+    lines += ["## Summary", "", _summary(digest), "", "## Key points", ""]
+    lines += [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
+    lines += ["## Text", ""]
+    for paragraph in article.paragraphs:
+        en = _english(digest, paragraph.index)
+        if paragraph.kind == "heading":
+            lines += [f"### {en}", ""]
+            continue
+        label = KIND_LABEL.get(paragraph.kind)
+        lines += [(f"*{label}:* " if label else "") + en, ""]
+    return "\n".join(lines + _footer(digest))
 
 
 def _first_sentence(text: str, limit: int = 30) -> str:
@@ -82,16 +160,29 @@ def source_name(source: str) -> str:
     return " ".join(name.split()) or "(unnamed)"
 
 
+def flagged_count(row: dict) -> str:
+    """Say how many of an article's sentences are flagged, from its row."""
+    if row.get("n_flagged") is None:
+        return "flags not checked"
+    return f"{row['n_flagged']} of {row['n_sentences']} flagged"
+
+
+def index_line(row: dict, prefix: str = "") -> str:
+    """Render one article's line of an index: date, title, summary, flagged count, links."""
+    page = f"{prefix}{ARTICLES_DIR}/{quote(row['id'])}"
+    date = escape(row["date"]) if row["date"] else "undated"
+    title = escape(row["title_en"]) + (f" {MARK}" if row.get("title_flags") else "")
+    summary = escape(_first_sentence(row["summary_en"])) or "*(summary withheld or none)*"
+    return (
+        f"- {date} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "
+        f"({flagged_count(row)})"
+    )
+
+
 def render_index(rows: Iterable[dict]) -> str:
     """Render the index of every stored article, newest first."""
     rows = list(rows)
     rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
     lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", ""]
-    for row in rows:
-        link = f"{ARTICLES_DIR}/{quote(row['id'])}.md"
-        date = escape(row["date"]) if row["date"] else "undated"
-        lines.append(
-            f"- {date} · [{escape(row['title_en'])}]({link}) — "
-            f"{escape(_first_sentence(row['summary_en']))}"
-        )
+    lines += [index_line(row) for row in rows]
     return "\n".join(lines) + "\n"

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from tolk.records import Digest
 from tolk.store.store import OutputStore
-from tolk.write_markdown import render_article, render_index
+from tolk.write_markdown import render_article, render_article_en, render_index
 
 ARTICLES_DIR = "articles"
 INDEX_FILE = "index.md"
-INDEX_COLUMNS = ["id", "date", "title_en", "summary_en", "n_flagged", "n_sentences"]
+INDEX_COLUMNS = ["id", "date", "title_en", "summary_en", "n_flagged", "n_sentences", "title_flags"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,10 @@ class ArticleView:
         return f"{self.folder}/{article_id}{self.suffix}"
 
 
-ARTICLE_VIEWS = (ArticleView(ARTICLES_DIR, ".md", render_article),)
+ARTICLE_VIEWS = (
+    ArticleView(ARTICLES_DIR, ".md", render_article),
+    ArticleView(ARTICLES_DIR, ".en.md", render_article_en),
+)
 
 
 def page_path(article_id: str) -> str:

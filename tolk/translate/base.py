@@ -1,10 +1,14 @@
 """The translator interface: Dutch sentences in, English sentences out, in the same order.
 
-A backend supplies three things: how many tokens a sentence costs, how to decode one batch,
-and its identity. Everything that makes batch translation fast and safe lives here, once:
-copying through sentences with no letters, translating each distinct sentence once, splitting
-sentences longer than the model's input limit at clause boundaries, sorting by length and
-batching by a token budget, and restoring the original order.
+A backend supplies three things: how many tokens a sentence costs, how to decode one batch
+(each output with its confidence, and whether it hit its length cap), and its identity.
+Everything that makes batch translation fast and safe lives here, once: copying through
+sentences with no letters, translating each distinct sentence once, splitting sentences longer
+than the model's input limit at clause boundaries, sorting by length and batching by a token
+budget, repairing outputs that loop, hit the cap or came out empty, and restoring the order.
+
+Each sentence's length cap comes from its own source length (`length_cap`), never from the
+batch it shares, so a sentence's English does not depend on which other articles share it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from tolk.quality import flag_pair
 
 _LETTER = re.compile(r"[^\W\d_]")
 # Where a long sentence may be cut, strongest first: after ; or :, at a dash, after a comma.
@@ -28,12 +34,59 @@ _CLAUSE_CUTS = (
 Progress = Callable[[int, int], None]
 
 
+# Caps grow in steps of this many source tokens: sentences of one step share a cap, so a
+# CTranslate2 call (one cap for all its rows) needs no more splitting than a few steps.
+CAP_STEP = 8
+# What a second decoding uses to break a loop: no trigram twice, and repeats made costlier.
+REPAIR = {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3}
+# The flags a second decoding may mend; numbers, copies and length are the model's reading.
+REPAIRABLE = frozenset({"repetition", "cap", "empty"})
+
+
+def length_cap(source_tokens: int, limit: int) -> int:
+    """Return the most tokens an output may have (its end-of-sentence included)."""
+    step = -(-max(source_tokens, 1) // CAP_STEP) * CAP_STEP
+    return min(limit, 2 * step + 16)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What the model gave for one input."""
+
+    text: str
+    confidence: float | None = None  # mean log-probability per output token, under the model
+    capped: bool = False  # stopped at its length cap instead of ending by itself
+    tokens: int = 0  # output tokens the confidence averages over
+
+
 @dataclass(frozen=True)
 class Translation:
-    """One sentence's English text, with a warning when it needed special handling."""
+    """One sentence's English text, how it came about, and a warning if it needed handling."""
 
     text: str
     warning: str | None = None
+    confidence: float | None = None  # None: copied through, not decoded
+    capped: bool = False
+    retried: bool = False  # decoded a second time to repair it
+
+
+def flags_of(nl: str, decoded: Decoded) -> tuple[str, ...]:
+    """Return the flags an output earns: the text checks, and `cap` when it hit its cap."""
+    return flag_pair(nl, decoded.text) + (("cap",) if decoded.capped else ())
+
+
+def needs_repair(nl: str, decoded: Decoded) -> bool:
+    """Say whether an output loops, was cut at the cap or came out empty."""
+    return bool(REPAIRABLE & set(flags_of(nl, decoded)))
+
+
+def better(nl: str, first: Decoded, second: Decoded) -> Decoded:
+    """Keep the output with fewer flags, then the one the model is surer of."""
+
+    def rank(d: Decoded) -> tuple[int, float]:
+        return len(flags_of(nl, d)), -(d.confidence if d.confidence is not None else -1e9)
+
+    return second if rank(second) < rank(first) else first
 
 
 @dataclass(frozen=True)
@@ -106,7 +159,7 @@ class Translator(ABC):
 
     def __init__(self, policy: BatchPolicy | None = None) -> None:
         self.policy = policy or BatchPolicy()
-        self.stats = {"sentences": 0, "decoded": 0, "batches": 0, "seconds": 0.0}
+        self.stats = {"sentences": 0, "decoded": 0, "batches": 0, "retried": 0, "seconds": 0.0}
 
     @classmethod
     def runtime(cls, info, device: str = "auto") -> tuple[str, str]:
@@ -125,18 +178,56 @@ class Translator(ABC):
         """Return the number of source tokens of each text, end-of-sentence included."""
 
     @abstractmethod
-    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
-        """Translate one batch of texts that all fit the model's input limit."""
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
+        """Translate one batch of texts that all fit the model's input limit.
 
-    def decode_batches(self, batches: Sequence[Sequence[str]], beams: int) -> Iterator[list[str]]:
+        With `repair`, decode so as to break loops (`REPAIR`).
+        """
+
+    def decode_batches(
+        self, batches: Sequence[Sequence[str]], beams: int, repair: bool = False
+    ) -> Iterator[list[Decoded]]:
         """Translate batches, yielding each one's output in order (a backend may overlap them)."""
         for texts in batches:
-            yield self.decode_batch(texts, beams)
+            yield self.decode_batch(texts, beams, repair)
+
+    def _decode(
+        self,
+        units: Sequence[str],
+        lengths: Sequence[int],
+        beams: int,
+        repair: bool = False,
+        progress: Progress | None = None,
+    ) -> list[Decoded]:
+        """Decode units in length-sorted batches within the token budget; keep their order."""
+        outputs: list[Decoded] = [Decoded("")] * len(units)
+        done = 0
+        batches = plan_batches(lengths, self.policy)
+        texts_of = [[units[i] for i in batch] for batch in batches]
+        for batch, decoded in zip(
+            batches, self.decode_batches(texts_of, beams, repair), strict=True
+        ):
+            for i, out in zip(batch, decoded, strict=True):
+                outputs[i] = replace(out, text=out.text.strip())
+            done += len(batch)
+            self.stats["batches"] += 1
+            if progress:
+                progress(done, len(units))
+        return outputs
 
     def translate(
-        self, sentences: Sequence[str], beams: int, progress: Progress | None = None
+        self,
+        sentences: Sequence[str],
+        beams: int,
+        progress: Progress | None = None,
+        repair: bool = True,
     ) -> list[Translation]:
-        """Translate sentences, keeping their order; never truncate silently."""
+        """Translate sentences, keeping their order; never truncate silently.
+
+        With `repair`, an output that loops, hits its cap or comes out empty is decoded once
+        more with loop-breaking settings, and the one with fewer flags (then the higher
+        confidence) is kept.
+        """
         started = time.perf_counter()
         results: list[Translation | None] = [None] * len(sentences)
         unique: dict[str, list[int]] = {}
@@ -167,23 +258,33 @@ class Translator(ABC):
             owners.extend([t] * len(parts))
 
         lengths = self.count_tokens(units) if units else []
-        outputs: list[str] = [""] * len(units)
-        done = 0
-        batches = plan_batches(lengths, self.policy)
-        texts_of = [[units[i] for i in batch] for batch in batches]
-        for batch, decoded in zip(batches, self.decode_batches(texts_of, beams), strict=True):
-            for i, out in zip(batch, decoded, strict=True):
-                outputs[i] = out.strip()
-            done += len(batch)
-            self.stats["batches"] += 1
-            if progress:
-                progress(done, len(units))
+        outputs = self._decode(units, lengths, beams, progress=progress)
+        retried: set[int] = set()
+        if repair:
+            again = [
+                i for i, (u, d) in enumerate(zip(units, outputs, strict=True)) if needs_repair(u, d)
+            ]
+            if again:
+                second = self._decode(
+                    [units[i] for i in again], [lengths[i] for i in again], beams, True
+                )
+                for i, candidate in zip(again, second, strict=True):
+                    outputs[i] = better(units[i], outputs[i], candidate)
+                retried.update(again)
+                self.stats["retried"] += len(again)
 
-        joined: dict[int, list[str]] = {}
-        for owner, out in zip(owners, outputs, strict=True):
-            joined.setdefault(owner, []).append(out)
+        parts_of: dict[int, list[int]] = {}
+        for unit, owner in enumerate(owners):
+            parts_of.setdefault(owner, []).append(unit)
         for t, text in enumerate(texts):
-            translation = Translation(" ".join(p for p in joined[t] if p), warnings.get(t))
+            parts = [outputs[u] for u in parts_of[t]]
+            translation = Translation(
+                " ".join(p.text for p in parts if p.text),
+                warnings.get(t),
+                confidence=_mean_confidence(parts),
+                capped=any(p.capped for p in parts),
+                retried=any(u in retried for u in parts_of[t]),
+            )
             for i in unique[text]:
                 results[i] = translation
         self.stats["sentences"] += len(sentences)
@@ -191,3 +292,11 @@ class Translator(ABC):
         self.stats["seconds"] += time.perf_counter() - started
         assert all(r is not None for r in results), "every sentence gets a translation"
         return results  # type: ignore[return-value]
+
+
+def _mean_confidence(parts: Sequence[Decoded]) -> float | None:
+    """Average the parts' confidences over their tokens (None if any part has none)."""
+    if not parts or any(p.confidence is None for p in parts):
+        return None
+    tokens = sum(max(p.tokens, 1) for p in parts)
+    return sum(p.confidence * max(p.tokens, 1) for p in parts) / tokens

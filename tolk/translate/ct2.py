@@ -1,8 +1,9 @@
 """The CTranslate2 backend: a converted Marian model, int8 on CPU, CUDA when present.
 
 It tokenizes with the same MarianTokenizer as the torch backend (SentencePiece pieces plus
-"</s>"), decodes with the same length cap, and detokenizes the same way, so a float32
-conversion gives the torch backend's tokens.
+"</s>"), decodes with the same per-sentence length caps (one cap per decoding call), scores
+each output with `score_batch` for its confidence, and detokenizes the same way, so a float32
+conversion gives the torch backend's tokens and confidences.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from collections.abc import Iterator, Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models import ModelInfo, read_manifest
-from tolk.translate.base import BatchPolicy, Translator, default_threads
+from tolk.translate.base import (
+    REPAIR,
+    BatchPolicy,
+    Decoded,
+    Translator,
+    default_threads,
+    length_cap,
+)
 
 
 def runtime_compute_type(stored: str, device: str, supported: set[str]) -> str:
@@ -80,45 +88,72 @@ class Ct2Translator(Translator):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
 
-    def decoding_lengths(self, lengths: Sequence[int], width: int) -> tuple[int, int]:
-        """Return the fewest and most tokens to decode for sources of `lengths` in a batch."""
-        # The torch backend's cap, from the padded width of the whole batch:
-        # max_new_tokens=min(limit, 2*width+16). transformers then forces EOS as the last of
-        # those tokens; CTranslate2 stops without one, so it stops a token earlier.
-        cap = min(self.max_input_tokens, 2 * width + 16)
-        return 1, cap - 1 if self.forced_eos else cap
+    def max_decoding_length(self, cap: int) -> int:
+        """Return CTranslate2's length limit for an output cap (see `length_cap`).
 
-    def _submit(self, texts: Sequence[str], beams: int) -> list:
-        """Queue one batch for decoding; return its pending results."""
+        transformers forces the end of sentence as the cap's last token; CTranslate2 stops at
+        its limit without one, so it stops a token earlier and both give the same tokens.
+        """
+        return cap - 1 if self.forced_eos else cap
+
+    def _submit(self, texts: Sequence[str], beams: int, repair: bool = False) -> list:
+        """Queue one batch for decoding, in calls of one length cap each; return them."""
         beams = beams or self.default_beams
         ids = self.tokenizer(list(texts))["input_ids"]
         source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        caps = [length_cap(len(row), self.max_input_tokens) for row in ids]
         # Beam search decodes sentences x beams rows: keep that near the fastest row count.
         step = max(1, self.max_decoding_rows // beams) if self.max_decoding_rows else len(ids)
-        jobs = []
-        for start in range(0, len(ids), step):
-            chunk = slice(start, start + step)
-            lengths = [len(row) for row in ids[chunk]]
-            shortest, longest = self.decoding_lengths(lengths, max(map(len, ids)))
-            jobs += self.model.translate_batch(
-                source[chunk],
+        steer = REPAIR if repair else {}
+        jobs, start = [], 0
+        while start < len(ids):
+            end = start + 1
+            while end < len(ids) and end - start < step and caps[end] == caps[start]:
+                end += 1
+            limit = self.max_decoding_length(caps[start])
+            pending = self.model.translate_batch(
+                source[start:end],
                 beam_size=beams,
                 max_input_length=0,  # the base class has already split over-long sentences
-                min_decoding_length=shortest,
-                max_decoding_length=longest,
+                min_decoding_length=1,
+                max_decoding_length=limit,
                 asynchronous=True,
+                **steer,
             )
+            jobs.append((source[start:end], limit, pending))
+            start = end
         return jobs
 
-    def _collect(self, jobs: list) -> list[str]:
-        targets = [self.tokenizer.convert_tokens_to_ids(j.result().hypotheses[0]) for j in jobs]
-        return self.tokenizer.batch_decode(targets, skip_special_tokens=True)
+    def _collect(self, jobs: list) -> list[Decoded]:
+        """Wait for a batch's calls; score each output under the model for its confidence."""
+        decoded = []
+        for source, limit, pending in jobs:
+            hypotheses = [job.result().hypotheses[0] for job in pending]
+            for hypothesis, scored in zip(
+                hypotheses, self.model.score_batch(source, hypotheses), strict=True
+            ):
+                capped = len(hypothesis) >= limit
+                # score_batch scores an end of sentence after the output; one cut at its cap
+                # never chose it.
+                log_probs = scored.log_probs[:-1] if capped else scored.log_probs
+                ids = self.tokenizer.convert_tokens_to_ids(hypothesis)
+                decoded.append(
+                    Decoded(
+                        self.tokenizer.decode(ids, skip_special_tokens=True),
+                        sum(log_probs) / len(log_probs) if log_probs else None,
+                        capped,
+                        len(log_probs),
+                    )
+                )
+        return decoded
 
-    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
-        return self._collect(self._submit(texts, beams))
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
+        return self._collect(self._submit(texts, beams, repair))
 
-    def decode_batches(self, batches: Sequence[Sequence[str]], beams: int) -> Iterator[list[str]]:
+    def decode_batches(
+        self, batches: Sequence[Sequence[str]], beams: int, repair: bool = False
+    ) -> Iterator[list[Decoded]]:
         """Queue every batch at once, so each CPU core decodes one; yield them in order."""
-        pending = [self._submit(texts, beams) for texts in batches]
+        pending = [self._submit(texts, beams, repair) for texts in batches]
         for jobs in pending:
             yield self._collect(jobs)

@@ -1,4 +1,11 @@
-"""The transformers backend: the reference implementation, fp32 on CPU, CUDA when present."""
+"""The transformers backend: the reference implementation, fp32 on CPU, CUDA when present.
+
+Each sentence gets its own length cap (`length_cap`), applied per row by a logits processor
+that forces the end of sentence there, so a sentence decodes the same whatever shares its
+batch. Confidence is the mean log-probability of the output's tokens under the model, from one
+teacher-forced pass after decoding: the same quantity the ct2 backend computes with
+`score_batch`, and untouched by the repair settings that steered the search.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,9 @@ from collections.abc import Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models import ModelInfo
-from tolk.translate.base import BatchPolicy, Translator
+from tolk.translate.base import REPAIR, BatchPolicy, Decoded, Translator, length_cap
+
+SCORE_POSITIONS = 16  # output positions projected onto the 67k-word vocabulary at once
 
 
 def check_tied_embeddings(model) -> None:
@@ -24,6 +33,26 @@ def check_tied_embeddings(model) -> None:
         "embeddings, but after loading they differ; this transformers version mis-loads the "
         "model (see transformers#45005): install another transformers release"
     )
+
+
+def _row_caps_processor(caps: Sequence[int], beams: int, eos: int):
+    """Return a logits processor that ends each sentence's beams at that sentence's cap."""
+    import torch
+    from transformers import LogitsProcessor
+
+    class RowCaps(LogitsProcessor):
+        def __init__(self) -> None:
+            self.caps = torch.tensor(caps).repeat_interleave(beams)
+
+        def __call__(self, input_ids, scores):
+            generated = input_ids.shape[1] - 1  # after the decoder start token
+            due = (generated >= self.caps.to(scores.device) - 1).nonzero().flatten()
+            if len(due):
+                scores[due] = float("-inf")
+                scores[due, eos] = 0.0
+            return scores
+
+    return RowCaps()
 
 
 class TorchTranslator(Translator):
@@ -66,22 +95,67 @@ class TorchTranslator(Translator):
         check_tied_embeddings(model)
         self.model = model.to(self.device).eval()
         self.max_input_tokens = info.max_input_tokens
+        self.pad = model.config.pad_token_id
+        self.eos = model.config.eos_token_id
+        self.start = model.config.decoder_start_token_id
         self._torch = torch
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
 
-    def decode_batch(self, texts: Sequence[str], beams: int) -> list[str]:
-        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True)
-        batch = batch.to(self.device)
-        width = batch["input_ids"].shape[1]
+    def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
+        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
+        caps = [length_cap(int(n), self.max_input_tokens) for n in batch["attention_mask"].sum(1)]
+        from transformers import LogitsProcessorList
+
+        steer = REPAIR if repair else {}
         with self._torch.inference_mode():
             generated = self.model.generate(
                 **batch,
                 num_beams=beams,
                 do_sample=False,
-                # Room for an English sentence a bit longer than its Dutch source, no runaway loops.
                 max_length=None,
-                max_new_tokens=min(self.max_input_tokens, 2 * width + 16),
+                max_new_tokens=max(caps),
+                logits_processor=LogitsProcessorList([_row_caps_processor(caps, beams, self.eos)]),
+                **steer,
             )
-        return self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+            outputs = generated[:, 1:]  # after the decoder start token
+            lengths = (outputs != self.pad).sum(1).tolist()
+            capped = [n >= cap for n, cap in zip(lengths, caps, strict=True)]
+            confidence, counted = self._score(batch, outputs, capped)
+        texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
+        return [
+            Decoded(text, conf, cap, n)
+            for text, conf, cap, n in zip(texts_out, confidence, capped, counted, strict=True)
+        ]
+
+    def _score(self, batch, outputs, capped: list[bool]) -> tuple[list[float], list[int]]:
+        """Mean log-probability of each output's tokens under the model (one forced pass).
+
+        An output cut at its cap ends with the end-of-sentence the cap forced: that token is
+        not the model's choice and is left out, as the ct2 backend leaves it out.
+        """
+        torch = self._torch
+        counted = outputs != self.pad
+        last = counted.sum(1) - 1
+        for row, cut in enumerate(capped):
+            if cut and int(last[row]) >= 0 and int(outputs[row, last[row]]) == self.eos:
+                counted[row, last[row]] = False
+        start = torch.full_like(outputs[:, :1], self.start)
+        decoder_input = torch.cat([start, outputs[:, :-1]], dim=1)
+        hidden = self.model.model(
+            input_ids=batch["input_ids"],
+            attention_mask=batch["attention_mask"],
+            decoder_input_ids=decoder_input,
+        ).last_hidden_state
+        total = torch.zeros(outputs.shape[0], device=outputs.device)
+        for at in range(0, outputs.shape[1], SCORE_POSITIONS):
+            window = slice(at, at + SCORE_POSITIONS)
+            logits = self.model.lm_head(hidden[:, window]) + self.model.final_logits_bias
+            chosen = torch.log_softmax(logits.float(), dim=-1).gather(
+                -1, outputs[:, window].unsqueeze(-1)
+            )
+            total += (chosen.squeeze(-1) * counted[:, window]).sum(1)
+        tokens = counted.sum(1)
+        means = (total / tokens.clamp(min=1)).tolist()
+        return means, tokens.tolist()
