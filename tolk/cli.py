@@ -144,6 +144,8 @@ def _finish(state) -> None:
         f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
         f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
+    if report.digest_page:
+        click.echo(f"what is new: {report.digest_page}")
     for failure in report.failures:
         click.echo(f"FAILED {failure.source_path}: {failure.reason}", err=True)
     sys.exit(EXIT_SOME_FAILED if report.failures else EXIT_OK)
@@ -344,6 +346,50 @@ def evaluate_command(
         click.echo(f"identical translations: {agree} of {len(test_set.sources)}")
     json_path, md_path = ev.write_report(results, out, agree)
     click.echo(f"report: {json_path}, {md_path}")
+
+
+@cli.command()
+@click.argument("output_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["tmx", "moses", "jsonl"]),
+    required=True,
+    help="tmx: a TMX 1.4b translation memory; moses: PATH.nl and PATH.en, one line per pair; "
+    "jsonl: one pair per line.",
+)
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file (moses: the prefix).",
+)
+@click.option(
+    "--exclude-flagged", is_flag=True, help="Leave out the pairs whose English is flagged."
+)
+def export(output_dir: Path, fmt: str, target: Path, exclude_flagged: bool) -> None:
+    """Export an output folder's sentence pairs for translators and MT engineers (streaming).
+
+    Example: tolk export outputs --format tmx --to outputs.tmx --exclude-flagged
+    """
+    from tolk import export as exporter
+    from tolk.store.reader import sentence_batches
+
+    write = {
+        "tmx": exporter.write_tmx,
+        "moses": exporter.write_moses,
+        "jsonl": exporter.write_jsonl,
+    }
+    rows = (row for table in sentence_batches(output_dir) for row in table.to_pylist())
+    try:
+        count = write[fmt](rows, target, exclude_flagged=exclude_flagged)
+    except TolkError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"{target}: cannot write the export ({error.strerror or error})")
+    written = f"{target}.nl and {target}.en" if fmt == "moses" else str(target)
+    click.echo(f"{count} sentence pairs -> {written}")
 
 
 @cli.group()

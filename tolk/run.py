@@ -57,6 +57,7 @@ class RunReport:
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped before doing its work, if it did
     article_ids: list[str] = field(default_factory=list)  # every article read, in order
+    digest_page: str | None = None  # what this run added or changed, for the morning reader
 
     @property
     def ok(self) -> bool:
@@ -134,12 +135,16 @@ def describe(source: object) -> str:
     return str(source)
 
 
-def commit_outputs(store: OutputStore) -> tuple[int | None, list[str]]:
-    """Commit the staged work as a new generation and rewrite the views it changed."""
+def commit_outputs(store: OutputStore) -> tuple[int | None, str | None]:
+    """Commit the staged work as a new generation and rewrite the views it changed.
+
+    Returns the new generation's number and the run digest written for it (None for either
+    when nothing changed).
+    """
     commit = store.commit()
     changed = (commit.changed if commit else []) + store.recovered
-    refresh_views(store, changed)
-    return (commit.generation if commit else None), changed
+    page = refresh_views(store, changed)
+    return (commit.generation if commit else None), page
 
 
 def digest(
@@ -223,7 +228,8 @@ def digest(
             _drain(in_flight, collect)
             store.checkpoint()  # sealed: the next run commits it without translating again
             raise
-        report.generation, _ = executor.run(commit_outputs, store)
+        report.generation, digest_page = executor.run(commit_outputs, store)
+        report.digest_page = str(Path(output_dir) / digest_page) if digest_page else None
         report.notes = list(store.notes)
         report.failures.extend(
             Failure(i, str(output_dir), LOST) for i in sorted(store.lost - translated)

@@ -179,10 +179,73 @@ def index_line(row: dict, prefix: str = "") -> str:
     )
 
 
-def render_index(rows: Iterable[dict]) -> str:
-    """Render the index of every stored article, newest first."""
-    rows = list(rows)
-    rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
+INDEX_MAX_LINES = 300  # past this, older months move to archive/YYYY-MM.md
+ARCHIVE_DIR = "archive"
+
+
+def month_of(row: dict) -> str:
+    """Return the month an article belongs to in the archive: YYYY-MM, or "undated"."""
+    date = row.get("date") or ""
+    return date[:7] if len(date) >= 7 and date[4] == "-" else "undated"
+
+
+def render_indexes(rows: Iterable[dict]) -> dict[str, str]:
+    """Render the index of every stored article, newest first, and its archive pages.
+
+    While all articles fit in `INDEX_MAX_LINES` lines, index.md lists them all. Past that it
+    keeps the newest months that fit (the newest one always) and links a page per older
+    month, `archive/YYYY-MM.md`. Returns the files' texts by path.
+    """
+    rows = sorted(rows, key=lambda r: (r["date"] or "", r["id"]), reverse=True)
+    months: dict[str, list[dict]] = {}
+    for row in rows:
+        months.setdefault(month_of(row), []).append(row)
+    shown: list[str] = []
+    for month, members in months.items():
+        if shown and sum(len(months[m]) for m in shown) + len(members) > INDEX_MAX_LINES:
+            break
+        shown.append(month)
+    archived = [m for m in months if m not in shown]
     lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", ""]
-    lines += [index_line(row) for row in rows]
-    return "\n".join(lines) + "\n"
+    if archived:
+        lines[-2] = f"{len(rows)} articles: the newest here, older months in the archive."
+    for month in shown:
+        lines += [f"## {month}", ""] + [index_line(row) for row in months[month]] + [""]
+    pages = {}
+    if archived:
+        lines += ["## Archive", ""]
+        for month in archived:
+            path = f"{ARCHIVE_DIR}/{month}.md"
+            lines.append(f"- [{month}]({path}) ({len(months[month])} articles)")
+            page = [f"# tolk digest: {month}", "", f"{len(months[month])} articles.", ""]
+            page += [index_line(row, "../") for row in months[month]]
+            pages[path] = "\n".join(page) + "\n"
+    return {"index.md": "\n".join(lines).rstrip() + "\n", **pages}
+
+
+def render_index(rows: Iterable[dict]) -> str:
+    """Render the index page of every stored article, newest first (see `render_indexes`)."""
+    return render_indexes(rows)["index.md"]
+
+
+def render_run_digest(committed_at: str, digests: Iterable[Digest], prefix: str = "../") -> str:
+    """Render what one run added or changed, for the morning reader: one section per article."""
+    digests = list(digests)
+    lines = [f"# tolk digest of {committed_at}", ""]
+    lines += [f"{len(digests)} articles added or changed. [All articles]({prefix}index.md)", ""]
+    for digest in sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True):
+        article = digest.article
+        page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
+        lines += [f"## {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+        lines += [f"*{escape(digest.title_nl)}*", ""]
+        date = escape(article.date) if article.date else "undated"
+        lines += [
+            f"{date} · {escape(source_name(article.source_path))} · "
+            f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged · "
+            f"[bilingual]({page}.md) · [English only]({page}.en.md)",
+            "",
+            _summary(digest),
+            "",
+        ]
+        lines += [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -529,6 +529,19 @@ class OutputStore:
             return pa.schema([ARTICLES_SCHEMA.field(c) for c in columns]).empty_table()
         return self.generation.read(ARTICLES_FILE, columns)
 
+    def generations_after(self, number: int) -> list[Generation]:
+        """Return the kept generations after `number`, up to the current one, oldest first."""
+        if self.generation is None:
+            return []
+        found = []
+        for n in list_generations(self.tables):
+            if number < n <= self.generation.number:
+                try:
+                    found.append(load_generation(self.tables, n))
+                except Unreadable:
+                    continue
+        return found
+
     def changed_since(self, number: int) -> set[str] | None:
         """Return the articles changed after generation `number`, or None when unknown."""
         if self.generation is None:

@@ -1,10 +1,20 @@
 """The views of an output folder, written from its tables after each commit.
 
-Views are everything a reader opens — an article's pages, the indexes — and all of them are
-derived from the committed tables, never the other way round. After a commit the views of the
-articles it changed are rewritten, and so are those that are missing (deleted by hand, or of a
-kind an older tolk did not write) or stale (a run died between its commit and its pages). Then
-the indexes are rewritten and `.tolk/views.json` records the generation the views now show.
+Views are everything a reader opens, and all of them are derived from the committed tables,
+never the other way round:
+
+- per article: `articles/<id>.md` (bilingual), `articles/<id>.en.md` (English only) and
+  `site/<id>.html` (the bilingual reader);
+- indexes: `index.md` (newest first; older months in `archive/YYYY-MM.md` once it grows),
+  `site/index.html`;
+- per commit that changed articles: `runs/<UTC time>.md`, what that run added or changed, and
+  `latest.md`, the newest of them.
+
+After a commit, the views of the articles it changed are rewritten, and so are those that are
+missing (deleted by hand, or of a kind an older tolk did not write) or stale (a run died
+between its commit and its views); then the indexes, and `.tolk/views.json` records the
+generation the views now show. A run digest belongs to a generation, so one lost to a crash is
+written by the next run.
 """
 
 from __future__ import annotations
@@ -15,11 +25,27 @@ from dataclasses import dataclass
 
 from tolk.records import Digest
 from tolk.store.store import OutputStore
-from tolk.write_markdown import render_article, render_article_en, render_index
+from tolk.write_html import render_article_html, render_site_index
+from tolk.write_markdown import (
+    render_article,
+    render_article_en,
+    render_indexes,
+    render_run_digest,
+)
 
-ARTICLES_DIR = "articles"
-INDEX_FILE = "index.md"
-INDEX_COLUMNS = ["id", "date", "title_en", "summary_en", "n_flagged", "n_sentences", "title_flags"]
+RUNS_DIR = "runs"
+LATEST_FILE = "latest.md"
+INDEX_COLUMNS = [
+    "id",
+    "date",
+    "title_en",
+    "title_nl",
+    "title_flags",
+    "summary_en",
+    "n_sentences",
+    "n_flagged",
+    "url",
+]
 
 
 @dataclass(frozen=True)
@@ -35,8 +61,9 @@ class ArticleView:
 
 
 ARTICLE_VIEWS = (
-    ArticleView(ARTICLES_DIR, ".md", render_article),
-    ArticleView(ARTICLES_DIR, ".en.md", render_article_en),
+    ArticleView("articles", ".md", render_article),
+    ArticleView("articles", ".en.md", render_article_en),
+    ArticleView("site", ".html", render_article_html),
 )
 
 
@@ -45,31 +72,63 @@ def page_path(article_id: str) -> str:
     return ARTICLE_VIEWS[0].path(article_id)
 
 
+def run_digest_path(committed_at: str) -> str:
+    """Return where the digest of the run that committed at `committed_at` (ISO, UTC) lives."""
+    stamp = committed_at.replace("+00:00", "Z").replace(":", "")
+    return f"{RUNS_DIR}/{stamp}.md"
+
+
 def _missing(store: OutputStore) -> set[str]:
     """Return the stored articles that lack one of their views."""
     missing: set[str] = set()
+    listings: dict[str, set[str]] = {}
     for view in ARTICLE_VIEWS:
-        folder = store.root / view.folder
-        present = set(os.listdir(folder)) if folder.is_dir() else set()
+        if view.folder not in listings:
+            folder = store.root / view.folder
+            listings[view.folder] = set(os.listdir(folder)) if folder.is_dir() else set()
+        present = listings[view.folder]
         missing |= {i for i in store.stored if f"{i}{view.suffix}" not in present}
     return missing
 
 
-def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> int:
-    """Rewrite the views of changed, missing and stale articles, then the indexes."""
+def _run_digests(store: OutputStore, since: int) -> str | None:
+    """Write the digest of each generation after `since` that changed articles; return the last."""
+    latest = None
+    for generation in store.generations_after(since):
+        changed = generation.manifest.get("changed") or []
+        if not changed:
+            continue
+        path = run_digest_path(generation.manifest["committed_at"])
+        digests = list(store.digests(changed))  # as they stand now
+        committed_at = generation.manifest["committed_at"]
+        store.write_view(path, render_run_digest(committed_at, digests))
+        store.write_view(LATEST_FILE, render_run_digest(committed_at, digests, prefix=""))
+        latest = path
+    return latest
+
+
+def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> str | None:
+    """Rewrite the views of changed, missing and stale articles, then the indexes.
+
+    Returns the path of the run digest written for the newest generation, if it changed any
+    article.
+    """
     if store.generation is None:
-        return 0
+        return None
     number = store.generation.number
     todo = set(changed) | _missing(store)
     shown = store.view_state().get("generation")
+    since = shown if isinstance(shown, int) else 0
     if shown != number:
-        since = store.changed_since(shown) if isinstance(shown, int) else None
-        todo |= set(store.stored) if since is None else since
-    written = 0
+        stale = store.changed_since(since)
+        todo |= set(store.stored) if stale is None else stale
     for digest in store.digests(todo):
         for view in ARTICLE_VIEWS:
             store.write_view(view.path(digest.article.id), view.render(digest))
-        written += 1
-    store.write_view(INDEX_FILE, render_index(store.articles(INDEX_COLUMNS).to_pylist()))
+    rows = store.articles(INDEX_COLUMNS).to_pylist()
+    for path, text in render_indexes(rows).items():
+        store.write_view(path, text)
+    store.write_view("site/index.html", render_site_index(rows))
+    latest = _run_digests(store, since) if shown != number else None
     store.set_view_state({"generation": number})
-    return written
+    return latest
