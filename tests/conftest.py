@@ -38,6 +38,16 @@ def articles_copy(tmp_path, seed_dir) -> Path:
     return target
 
 
+@pytest.fixture
+def site():
+    """Give a running local news site on 127.0.0.1 (tests/newssite.py)."""
+    from newssite import NewsSite
+
+    site = NewsSite().start()
+    yield site
+    site.stop()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """Run flows against a temporary Prefect database for the whole session."""

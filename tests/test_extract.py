@@ -146,3 +146,12 @@ def test_the_sha256_is_of_the_article_not_the_page():
         "https://x/a",
         seed.published,
     )
+
+
+def test_a_short_article_does_not_pull_in_the_navigation():
+    html = article_page(SEED_PAGES[1], "http://nieuws.test", "Het Kremlin zwijgt.\n\nDat is nieuw.")
+    page = extract_page(html, "kort.html", url="http://nieuws.test/kort.html")
+    assert [p.text for p in page.paragraphs if p.kind == "body"] == [
+        "Het Kremlin zwijgt.",
+        "Dat is nieuw.",
+    ]

@@ -13,21 +13,13 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from newssite import SEED_PAGES, NewsSite, Response
+from newssite import SEED_PAGES, Response
 
 from tolk import __version__
 from tolk.errors import FetchError
 from tolk.fetch import Fetcher, FetchOptions, FetchRequest, retry_after_seconds
 
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
-
-
-@pytest.fixture
-def site():
-    """Give a running local news site."""
-    site = NewsSite().start()
-    yield site
-    site.stop()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from newssite import BOILERPLATE, SEED_PAGES, SEEDS, NewsSite, article_page
+from newssite import BOILERPLATE, SEED_PAGES, SEEDS, article_page
 
 from tolk.errors import BadTable
 from tolk.fetch import Fetcher, FetchOptions
@@ -35,14 +35,6 @@ OPTIONS = SourceOptions(
     ),
     read_delays=(),
 )
-
-
-@pytest.fixture
-def site():
-    """Give a running local news site."""
-    site = NewsSite().start()
-    yield site
-    site.stop()
 
 
 class Session:

@@ -115,6 +115,8 @@ def _extract_xml(html: bytes | str, url: str | None, charset: str | None) -> str
         include_links=False,
         include_formatting=False,
         deduplicate=False,
+        # Short articles otherwise pull in the navigation (its links read as text).
+        favor_precision=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
 
