@@ -270,3 +270,23 @@ def test_an_output_path_through_a_file_is_a_clear_error(tmp_path, two_articles, 
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="a file stands where a folder must be"):
         run(two_articles, tmp_path / "file" / "out")
+
+
+def test_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path, monkeypatch):
+    import errno
+
+    from tolk.store import files
+
+    page = tmp_path / "articles" / "a.md"
+    files.write_text(page, "old")
+
+    def full(tmp):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OutputError) as raised:
+        files.write_atomic(page, full)
+    assert str(raised.value) == (
+        f"{page}: cannot write the file (No space left on device); free some disk space and "
+        "run again: the last good output is kept"
+    )
+    assert page.read_text() == "old" and litter(tmp_path) == []
