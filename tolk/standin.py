@@ -27,6 +27,7 @@ from tolk.random_model import OPUS_MT, Shape, marian_config, set_generation, wri
 
 RECIPE_VERSION = 1  # bump when the code changes what a recipe builds
 ROOT = Path(__file__).resolve().parents[1]
+FILLER_BIAS = -1e4  # the output bias of the `<extra_N>` words and <pad>
 HELD_OUT_EVERY = 20  # every 20th sentence is kept out of training, to measure on
 _log = logging.getLogger(__name__)
 
@@ -83,6 +84,11 @@ def corpus(root: Path = ROOT) -> tuple[list[str], list[str]]:
     return sentences, articles
 
 
+def used_pieces(vocab: dict[str, int]) -> list[str]:
+    """Return the pieces a model can emit, by id: all but the `<extra_N>` fillers and <pad>."""
+    return [p for p in sorted(vocab, key=vocab.get) if not p.startswith("<extra_")][:-1]
+
+
 def resolve_precision(precision: str) -> str:
     """Return "bfloat16" or "float32" for a recipe's precision on this machine."""
     if precision != "auto":
@@ -130,9 +136,11 @@ def standin_model(
         return target
     cache.mkdir(parents=True, exist_ok=True)
     say(f"building the stand-in model {target.name} (once per recipe)")
+    started = time.perf_counter()
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
     try:
         report = build(partial, recipe, sentences, articles, say)
+        report["seconds"] = round(time.perf_counter() - started, 1)
         manifest = {"model_id": target.name, "format": "transformers", "standin": report}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         try:
@@ -155,11 +163,9 @@ def build(
 
     from tolk.standin_training import evaluate, init_embeddings, piece_mapping, train, wire_copy
 
-    started = time.perf_counter()
     shape = recipe.shape
     vocab = write_tokenizer(out_dir, [*sentences, *articles], shape.vocab, recipe.sp_vocab)
-    pieces = [p for p in sorted(vocab, key=vocab.get) if not p.startswith("<extra_")][:-1]
-    mapping = piece_mapping(pieces)  # over the pieces in use: all but the fillers and <pad>
+    mapping = piece_mapping(used_pieces(vocab))
     tokenizer = MarianTokenizer.from_pretrained(out_dir)
     ids = tokenizer(sentences)["input_ids"]
     held_out = ids[::HELD_OUT_EVERY]
@@ -171,8 +177,9 @@ def build(
     wire_copy(model, recipe.attention_scale, recipe.copy_gain)
     with torch.no_grad():
         # The filler words never win, so the full-size output layer costs what the real one
-        # does and changes nothing.
-        model.final_logits_bias[:, len(mapping) :] = -100.0
+        # does and changes nothing. So low that their probabilities are exactly 0 in float32,
+        # not denormal numbers, which are slow on x86.
+        model.final_logits_bias[:, len(mapping) :] = FILLER_BIAS
     before = evaluate(model, held_out, mapping)
     precision = resolve_precision(recipe.precision)
     say(
@@ -186,7 +193,6 @@ def build(
     model.save_pretrained(out_dir)
     return {
         "recipe": {**asdict(recipe), "precision": precision, "version": RECIPE_VERSION},
-        "seconds": round(time.perf_counter() - started, 1),
         "losses": [round(loss, 4) for loss in losses],
         "held_out": {"sentences": len(held_out), "before": before, "after": after},
         "tolk_version": __version__,
