@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         messages: list[str] = []  # standin_model says nothing when it takes the cache
         path = standin_model(cache, lambda m: print(m, flush=True) or messages.append(m))
         built = json.loads((path / MANIFEST).read_text(encoding="utf-8"))["standin"]
+        revision = describe(path).revision  # the same on every build of a recipe, on one CPU
         paths = {"torch": path}
         for quantization in ("float32", "int8"):
             out = work / f"ct2-{quantization}"
@@ -199,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpu": cpu_model(),
         "threads": args.threads,
         "model": path.name,
+        "revision": revision,
         "sentences": len(sentences),
         "source_tokens": sum(map(len, sources)),
         "build": {

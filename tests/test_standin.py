@@ -88,6 +88,12 @@ def test_second_call_takes_the_cache(standin_cache, tiny_standin):
     assert [p.name for p in standin_cache.iterdir()] == [tiny_standin.name]  # no partial left
 
 
+def test_a_rebuild_gives_the_same_bytes(tmp_path, tiny_standin):
+    again = standin_model(tmp_path, lambda message: None, TINY_RECIPE)
+    for name in ("model.safetensors", "source.spm", "vocab.json", "config.json"):
+        assert (again / name).read_bytes() == (tiny_standin / name).read_bytes(), name
+
+
 def test_training_reduces_the_loss(tiny_standin):
     report = json.loads((tiny_standin / MANIFEST).read_text(encoding="utf-8"))["standin"]
     before, after = report["held_out"]["before"], report["held_out"]["after"]
