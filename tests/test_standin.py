@@ -148,3 +148,14 @@ def test_translates_with_tolk_backends(tmp_path, tiny_standin, backend, quantiza
     translator = load_translator(TranslatorSpec(model=str(path), backend=backend, threads=1))
     [result] = translator.translate(["Er is helemaal niets aan de hand."], beams=2)
     assert result.text
+
+
+def test_names_missing_training_data(tmp_path):
+    from tolk.errors import ModelNotFound
+
+    with pytest.raises(ModelNotFound) as error:
+        standin_model(tmp_path / "cache", root=tmp_path)
+    assert str(error.value) == (
+        "cannot build the stand-in model: no UD Dutch Alpino .conllu files under "
+        f"{tmp_path / 'benchmarks' / 'data'}; build it from a tolk source checkout"
+    )

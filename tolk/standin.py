@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tolk import __version__
+from tolk.errors import ModelNotFound
 from tolk.models import MANIFEST
 from tolk.random_model import OPUS_MT, Shape, marian_config, set_generation, write_tokenizer
 
@@ -75,9 +76,9 @@ def corpus(root: Path = ROOT) -> tuple[list[str], list[str]]:
     """Return the Alpino sentences to learn from and the sample articles, from a tolk checkout."""
     files = sorted((root / "benchmarks" / "data").glob("ud-dutch-alpino*/*.conllu"))
     if not files:
-        raise FileNotFoundError(
-            f"no UD Dutch Alpino .conllu files under {root / 'benchmarks' / 'data'}: the "
-            "stand-in model is built from a tolk source checkout"
+        raise ModelNotFound(
+            f"cannot build the stand-in model: no UD Dutch Alpino .conllu files under "
+            f"{root / 'benchmarks' / 'data'}; build it from a tolk source checkout"
         )
     sentences = [text for path in files for text in read_conllu_texts(path)]
     articles = [p.read_text(encoding="utf-8") for p in sorted((root / "seeds").glob("*.txt"))]
@@ -126,7 +127,12 @@ def standin_model(
     recipe: Recipe = STANDIN,
     root: Path = ROOT,
 ) -> Path:
-    """Return the stand-in model's directory, building it first if the cache lacks it."""
+    """Return the stand-in model's directory, building it first if the cache lacks it.
+
+    `cache_dir` holds the models (default: `cache_root()/models`); `progress` gets a line per
+    stage and every 10 training steps (default: this module's logger, at INFO); `root` is the
+    tolk checkout whose benchmarks/data/ and seeds/ it learns from.
+    """
     say = progress or _log.info
     sentences, articles = corpus(root)
     key = recipe_key(recipe, sentences, articles)
@@ -138,6 +144,7 @@ def standin_model(
     say(f"building the stand-in model {target.name} (once per recipe)")
     started = time.perf_counter()
     partial = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=cache))
+    partial.chmod(0o755)  # mkdtemp's 0700 would stay on the finished model
     try:
         report = build(partial, recipe, sentences, articles, say)
         report["seconds"] = round(time.perf_counter() - started, 1)
