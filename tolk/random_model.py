@@ -7,6 +7,7 @@ is gibberish, but every line of tolk's code runs on it exactly as on opus-mt-nl-
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from collections.abc import Iterable
@@ -34,15 +35,13 @@ def train_sentencepiece(texts: Iterable[str], prefix: Path, vocab_size: int) -> 
     """Train a unigram SentencePiece model on texts; return the .model path."""
     import sentencepiece as spm
 
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as f:
-        for text in texts:
-            for line in text.splitlines():
-                if line.strip():
-                    f.write(line.strip() + "\n")
-        corpus = f.name
+    lines = [line.strip() for text in texts for line in text.splitlines() if line.strip()]
+    model = io.BytesIO()
+    # From memory, not a temporary file: the model would record the file's random name, and
+    # the same texts would give different bytes each time.
     spm.SentencePieceTrainer.train(
-        input=corpus,
-        model_prefix=str(prefix),
+        sentence_iterator=iter(lines),
+        model_writer=model,
         vocab_size=vocab_size,
         model_type="unigram",
         character_coverage=1.0,
@@ -51,22 +50,19 @@ def train_sentencepiece(texts: Iterable[str], prefix: Path, vocab_size: int) -> 
         num_threads=1,
         minloglevel=2,
     )
-    Path(corpus).unlink()
-    return prefix.with_suffix(".model")
+    path = prefix.with_suffix(".model")
+    path.write_bytes(model.getvalue())
+    return path
 
 
-def build_random_marian(
-    out_dir: Path,
-    texts: Iterable[str],
-    shape: Shape = TINY,
-    seed: int = 0,
-    sp_vocab: int = 800,
-    num_beams: int = 6,
-) -> Path:
-    """Write a random-weight Marian model and tokenizer trained on `texts` into `out_dir`."""
+def write_tokenizer(out_dir: Path, texts: Iterable[str], vocab_size: int, sp_vocab: int) -> dict:
+    """Train SentencePiece on texts, save a MarianTokenizer into `out_dir`; return its vocab.
+
+    The vocabulary is "</s>", "<unk>", the SentencePiece pieces, `<extra_N>` fillers up to
+    `vocab_size` (0: none) and "<pad>" last, as in opus-mt models.
+    """
     import sentencepiece as spm
-    import torch
-    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianTokenizer
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +72,7 @@ def build_random_marian(
         vocab = {"</s>": 0, "<unk>": 1}
         for piece in pieces:
             vocab.setdefault(piece, len(vocab))
-        for n in range(len(vocab), shape.vocab - 1):
+        for n in range(len(vocab), vocab_size - 1):
             vocab[f"<extra_{n}>"] = n  # pad to the real vocabulary's size, for realistic cost
         vocab["<pad>"] = len(vocab)
         (Path(tmp) / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
@@ -90,9 +86,15 @@ def build_random_marian(
             target_lang="en",
         )
         tokenizer.save_pretrained(out_dir)
+    return vocab
+
+
+def marian_config(vocab: dict, shape: Shape, **overrides):
+    """Return the MarianConfig of an opus-mt-like model of `shape` over `vocab`."""
+    from transformers import MarianConfig
 
     pad = vocab["<pad>"]
-    config = MarianConfig(
+    settings = dict(
         vocab_size=len(vocab),
         d_model=shape.d_model,
         encoder_layers=shape.layers,
@@ -110,14 +112,35 @@ def build_random_marian(
         scale_embedding=True,
         share_encoder_decoder_embeddings=True,
         tie_word_embeddings=True,
-        # Wider than the usual 0.02, so that a random model's output depends on its input.
-        init_std=0.5,
     )
-    torch.manual_seed(seed)
-    model = MarianMTModel(config).eval()
+    return MarianConfig(**{**settings, **overrides})
+
+
+def set_generation(model, num_beams: int) -> None:
+    """Give a model opus-mt's generation settings: `num_beams`, length 512, never <pad>."""
     generation = model.generation_config
     generation.num_beams = num_beams
     generation.max_length = 512
-    generation.bad_words_ids = [[pad]]
+    generation.bad_words_ids = [[model.config.pad_token_id]]
+
+
+def build_random_marian(
+    out_dir: Path,
+    texts: Iterable[str],
+    shape: Shape = TINY,
+    seed: int = 0,
+    sp_vocab: int = 800,
+    num_beams: int = 6,
+) -> Path:
+    """Write a random-weight Marian model and tokenizer trained on `texts` into `out_dir`."""
+    import torch
+    from transformers import MarianMTModel
+
+    vocab = write_tokenizer(out_dir, texts, shape.vocab, sp_vocab)
+    # Wider than the usual 0.02, so that a random model's output depends on its input.
+    config = marian_config(vocab, shape, init_std=0.5)
+    torch.manual_seed(seed)
+    model = MarianMTModel(config).eval()
+    set_generation(model, num_beams)
     model.save_pretrained(out_dir)
     return out_dir

@@ -1,0 +1,161 @@
+"""The stand-in model's recipe: mapping, cache, build, and loading through the usual paths.
+
+The full-size build takes minutes (benchmarks/standin.py measures it); these tests build a tiny
+variant of the same recipe in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tolk.models import MANIFEST, describe
+from tolk.random_model import Shape
+from tolk.standin import (
+    FILLER_BIAS,
+    STANDIN,
+    Recipe,
+    cache_root,
+    corpus,
+    model_name,
+    recipe_key,
+    standin_model,
+    used_pieces,
+)
+from tolk.standin_training import piece_mapping
+
+TINY_RECIPE = Recipe(
+    shape=Shape(d_model=32, layers=1, heads=2, ffn=64, vocab=0),
+    steps=12,
+    batch_tokens=512,
+    sp_vocab=500,
+    precision="float32",
+)
+
+MAPPINGS = [
+    # specials, numbers and punctuation are copied; letter pieces swap with the next of their kind
+    (["</s>", "<unk>", "\u2581de", "\u2581het", "en"], [0, 1, 3, 2, 4]),
+    (["</s>", "\u2581de", "en", ".", "er", "\u2581het", "\u25812019"], [0, 5, 4, 3, 2, 1, 6]),
+    (["</s>", "\u2581", ",", "\u2581Een"], [0, 1, 2, 3]),
+]
+
+
+@pytest.fixture(scope="module")
+def standin_cache(tmp_path_factory) -> Path:
+    """Give a cache folder holding the tiny stand-in model."""
+    cache = tmp_path_factory.mktemp("cache")
+    standin_model(cache, lambda message: None, TINY_RECIPE)
+    return cache
+
+
+@pytest.fixture(scope="module")
+def tiny_standin(standin_cache) -> Path:
+    """Give the tiny stand-in model's directory."""
+    return standin_model(standin_cache, lambda message: None, TINY_RECIPE)
+
+
+@pytest.mark.parametrize("pieces, expected", MAPPINGS)
+def test_piece_mapping(pieces, expected):
+    mapping = piece_mapping(pieces)
+    assert mapping == expected
+    assert [mapping[j] for j in mapping] == list(range(len(pieces)))  # its own inverse
+
+
+def test_loads_through_from_pretrained(tiny_standin):
+    from transformers import MarianMTModel, MarianTokenizer
+
+    model = MarianMTModel.from_pretrained(tiny_standin)
+    tokenizer = MarianTokenizer.from_pretrained(tiny_standin)
+    assert model.generation_config.num_beams == 6
+    assert model.config.max_position_embeddings == 512
+    pieces = len(used_pieces(tokenizer.get_vocab()))
+    bias = model.final_logits_bias[0]
+    assert bias[:pieces].abs().max() == 0 and bias[pieces:].max() == FILLER_BIAS  # <pad> never wins
+    for name in ("source.spm", "target.spm", "vocab.json", "tokenizer_config.json"):
+        assert (tiny_standin / name).exists()
+
+
+def test_second_call_takes_the_cache(standin_cache, tiny_standin):
+    weights = tiny_standin / "model.safetensors"
+    stamp = weights.stat().st_mtime_ns
+    messages: list[str] = []
+    assert standin_model(standin_cache, messages.append, TINY_RECIPE) == tiny_standin
+    assert messages == []
+    assert weights.stat().st_mtime_ns == stamp
+    assert [p.name for p in standin_cache.iterdir()] == [tiny_standin.name]  # no partial left
+
+
+def test_a_rebuild_gives_the_same_bytes(tmp_path, tiny_standin):
+    again = standin_model(tmp_path, lambda message: None, TINY_RECIPE)
+    for name in ("model.safetensors", "source.spm", "vocab.json", "config.json"):
+        assert (again / name).read_bytes() == (tiny_standin / name).read_bytes(), name
+
+
+def test_training_reduces_the_loss(tiny_standin):
+    report = json.loads((tiny_standin / MANIFEST).read_text(encoding="utf-8"))["standin"]
+    before, after = report["held_out"]["before"], report["held_out"]["after"]
+    assert after[0] < before[0]
+    assert len(report["losses"]) == TINY_RECIPE.steps
+    assert report["recipe"]["version"] >= 1
+
+
+def test_describe_names_the_recipe(tiny_standin):
+    info = describe(tiny_standin)
+    assert info.model_id == tiny_standin.name == model_name(TINY_RECIPE, tiny_standin.name[-12:])
+    assert (info.format, info.default_beams) == ("transformers", 6)
+
+
+@pytest.mark.parametrize("change", [{"steps": 13}, {"seed": 1}, {"learning_rate": 1e-3}])
+def test_any_recipe_change_changes_the_key(change):
+    sentences, articles = corpus()
+    assert recipe_key(replace(STANDIN, **change), sentences, articles) != recipe_key(
+        STANDIN, sentences, articles
+    )
+
+
+def test_data_change_changes_the_key():
+    sentences, articles = corpus()
+    assert recipe_key(STANDIN, sentences[1:], articles) != recipe_key(STANDIN, sentences, articles)
+
+
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"TOLK_CACHE_DIR": "/c/tolk", "XDG_CACHE_HOME": "/x"}, "/c/tolk"),
+        ({"XDG_CACHE_HOME": "/x"}, "/x/tolk"),
+        ({"HOME": "/home/u"}, "/home/u/.cache/tolk"),
+    ],
+)
+def test_cache_root(monkeypatch, env, expected):
+    for name in ("TOLK_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cache_root() == Path(expected)
+
+
+@pytest.mark.parametrize("backend, quantization", [("torch", None), ("ct2", "int8")])
+def test_translates_with_tolk_backends(tmp_path, tiny_standin, backend, quantization):
+    from tolk.convert import convert
+    from tolk.translate import TranslatorSpec, load_translator
+
+    path = tiny_standin
+    if quantization:
+        path = convert(describe(tiny_standin), quantization, out=tmp_path / "ct2").path
+    translator = load_translator(TranslatorSpec(model=str(path), backend=backend, threads=1))
+    [result] = translator.translate(["Er is helemaal niets aan de hand."], beams=2)
+    assert result.text
+
+
+def test_names_missing_training_data(tmp_path):
+    from tolk.errors import ModelNotFound
+
+    with pytest.raises(ModelNotFound) as error:
+        standin_model(tmp_path / "cache", root=tmp_path)
+    assert str(error.value) == (
+        "cannot build the stand-in model: no UD Dutch Alpino .conllu files under "
+        f"{tmp_path / 'benchmarks' / 'data'}; build it from a tolk source checkout"
+    )
