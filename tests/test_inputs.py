@@ -78,20 +78,34 @@ def test_a_second_run_fetches_no_stored_page_and_refresh_takes_a_changed_one(
     ]
 
 
-def seed_table(seed_dir) -> pd.DataFrame:
-    """The sample articles as a table: id, date and the text without its date marker."""
+def seed_table(folder) -> pd.DataFrame:
+    """The articles as a table: id, date and the text without its date marker."""
     rows = []
-    for path in find_articles(seed_dir):
+    for path in find_articles(folder):
         article = read_article(path)
         rows.append({"id": article.id, "date": article.date, "text": article.text})
     return pd.DataFrame(rows)
 
 
+@pytest.fixture(scope="module")
+def from_files(tmp_path_factory, seed_dir, tiny_marian):
+    """Translate two sample articles from their .txt files; give (folder, sentence rows)."""
+    folder = tmp_path_factory.mktemp("files") / "in"
+    folder.mkdir()
+    for path in sorted(seed_dir.glob("*.txt"))[1:3]:
+        shutil.copy(path, folder)
+    out = folder.parent / "out"
+    report = digest([str(folder)], out, Settings(model=str(tiny_marian)))
+    assert report.failures == [] and report.translated == 2
+    return folder, pq.read_table(out / "sentences.parquet").to_pylist()
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
 def test_a_table_gives_exactly_the_txt_files_sentence_records(
-    suffix, tmp_path, seed_dir, tiny_marian
+    suffix, tmp_path, from_files, tiny_marian
 ):
-    frame = seed_table(seed_dir)
+    folder, expected = from_files
+    frame = seed_table(folder)
     table = tmp_path / f"nieuws{suffix}"
     if suffix == ".csv":
         frame.to_csv(table, index=False)
@@ -99,13 +113,9 @@ def test_a_table_gives_exactly_the_txt_files_sentence_records(
         frame.to_json(table, orient="records", lines=True, force_ascii=False)
     else:
         frame.to_parquet(table)
-    settings = Settings(model=str(tiny_marian))
-    from_files = digest([str(seed_dir)], tmp_path / "files", settings)
-    from_table = digest([str(table)], tmp_path / "table", settings)
-    assert from_files.failures == from_table.failures == []
-    files = pq.read_table(tmp_path / "files" / "sentences.parquet").to_pylist()
-    rows = pq.read_table(tmp_path / "table" / "sentences.parquet").to_pylist()
-    assert rows == files
+    report = digest([str(table)], tmp_path / "table", Settings(model=str(tiny_marian)))
+    assert report.failures == [] and report.translated == 2
+    assert pq.read_table(tmp_path / "table" / "sentences.parquet").to_pylist() == expected
 
 
 def test_a_notebook_user_gets_a_dataframe_back(tiny_marian):

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tolk.cache import cache_root
 from tolk.models import MANIFEST, describe
 from tolk.random_model import Shape
 from tolk.standin import (
     FILLER_BIAS,
     STANDIN,
     Recipe,
-    cache_root,
     corpus,
     model_name,
     recipe_key,
@@ -105,7 +105,7 @@ def test_training_reduces_the_loss(tiny_standin):
 def test_describe_names_the_recipe(tiny_standin):
     info = describe(tiny_standin)
     assert info.model_id == tiny_standin.name == model_name(TINY_RECIPE, tiny_standin.name[-12:])
-    assert (info.format, info.default_beams) == ("transformers", 6)
+    assert (info.backend, info.default_beams) == ("torch", 6)
 
 
 @pytest.mark.parametrize("change", [{"steps": 13}, {"seed": 1}, {"learning_rate": 1e-3}])

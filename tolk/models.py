@@ -259,3 +259,42 @@ def write_calibration(path: Path, record: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+SHORTLIST = "vmap.txt"
+
+
+def shortlist_id(info: ModelInfo) -> str:
+    """Name a ct2 model's vocabulary shortlist when it is there and fresh ("" otherwise).
+
+    Fresh: built for this very conversion (its source revision and quantization), and its file
+    unchanged since. The id goes into the signature, so a new shortlist means new cache keys.
+    """
+    if info.backend != "ct2" or not (info.path / SHORTLIST).exists():
+        return ""
+    manifest = read_manifest(info.path)
+    record = manifest.get("shortlist") or {}
+    built_for = (manifest.get("source_revision"), manifest.get("quantization"))
+    if (record.get("source_revision"), record.get("quantization")) != built_for:
+        return ""
+    digest = hashlib.sha256((info.path / SHORTLIST).read_bytes()).hexdigest()
+    return f"vmap:{digest[:12]}" if digest == record.get("sha256") else ""
+
+
+def write_shortlist(info: ModelInfo, text: str, record: dict) -> Path:
+    """Store a vocabulary shortlist in a ct2 model's folder and record it in its manifest."""
+    path = info.path / SHORTLIST
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    manifest = read_manifest(info.path)
+    manifest["shortlist"] = {
+        **record,
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "source_revision": manifest.get("source_revision"),
+        "quantization": manifest.get("quantization"),
+    }
+    tmp = info.path / f".{MANIFEST}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, info.path / MANIFEST)
+    return path

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
-from tolk.models import ModelInfo, calibration_path, read_calibration
+from tolk.models import ModelInfo, calibration_path, read_calibration, shortlist_id
 from tolk.quality import confidence_floor, flag_pair, ordered
 from tolk.read import CREDIT
 from tolk.records import Article, Digest, Failure, SentencePair, Signature
@@ -64,6 +64,7 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
         device=device,
         repair=settings.repair,
         confidence_floor=read_calibration(calibration),
+        shortlist=shortlist_id(info),
     )
 
 

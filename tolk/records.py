@@ -103,6 +103,7 @@ class Signature:
     # Confidence under which a sentence is flagged, from `tolk eval --calibrate`; None: each
     # article's own sentences set it.
     confidence_floor: float | None = None
+    shortlist: str = ""  # the ct2 vocabulary shortlist in use ("vmap:<hash>"), if any
 
     def settings(self) -> dict[str, object]:
         """Return the output-affecting settings as a plain dict."""

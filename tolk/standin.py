@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
@@ -22,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tolk import __version__
+from tolk.cache import cache_root
 from tolk.errors import ModelNotFound
 from tolk.models import MANIFEST
 from tolk.random_model import OPUS_MT, Shape, marian_config, set_generation, write_tokenizer
@@ -55,14 +55,6 @@ class Recipe:
 
 
 STANDIN = Recipe()
-
-
-def cache_root() -> Path:
-    """Return tolk's cache: $TOLK_CACHE_DIR, else $XDG_CACHE_HOME/tolk, else ~/.cache/tolk."""
-    if os.environ.get("TOLK_CACHE_DIR"):
-        return Path(os.environ["TOLK_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "tolk"
 
 
 def read_conllu_texts(path: Path) -> list[str]:
@@ -148,7 +140,7 @@ def standin_model(
     try:
         report = build(partial, recipe, sentences, articles, say)
         report["seconds"] = round(time.perf_counter() - started, 1)
-        manifest = {"model_id": target.name, "format": "transformers", "standin": report}
+        manifest = {"model_id": target.name, "backend": "torch", "standin": report}
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         try:
             partial.rename(target)

@@ -133,7 +133,7 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
 
 def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
     """Predict the device and compute type that loading `info` will run on, without loading it."""
-    return backend_class(info.backend).runtime(info, spec.device)
+    return backend_class(info.backend).runtime(info, spec.device, spec.threads)
 
 
 _LOADED: dict[TranslatorSpec, Translator] = {}
@@ -148,7 +148,7 @@ def load_translator(spec: TranslatorSpec) -> Translator:
 
             info = select_model(spec)
             cls = backend_class(info.backend)
-            predicted = cls.runtime(info, spec.device)
+            predicted = cls.runtime(info, spec.device, spec.threads)
             translator = cls(info, device=spec.device, threads=spec.threads or default_threads())
             actual = (translator.device, translator.compute_type)
             if actual != predicted:  # the signature (and cache keys) were made from the prediction

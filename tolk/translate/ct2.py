@@ -8,10 +8,11 @@ conversion gives the torch backend's tokens and confidences.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 
 from tolk.errors import ModelLoadError
-from tolk.models import ModelInfo, read_manifest
+from tolk.models import ModelInfo, read_manifest, shortlist_id
 from tolk.translate.base import (
     REPAIR,
     BatchPolicy,
@@ -20,6 +21,9 @@ from tolk.translate.base import (
     default_threads,
     length_cap,
 )
+from tolk.tuning import Ct2Settings, load_tuned
+
+_log = logging.getLogger("tolk")
 
 
 def runtime_compute_type(stored: str, device: str, supported: set[str]) -> str:
@@ -40,11 +44,14 @@ class Ct2Translator(Translator):
     cpu_max_batch_sentences = 32
 
     @classmethod
-    def runtime(cls, info: ModelInfo, device: str = "auto") -> tuple[str, str]:
+    def runtime(cls, info: ModelInfo, device: str = "auto", threads: int = 0) -> tuple[str, str]:
         import ctranslate2
 
         if device == "auto":
             device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        tuned = load_tuned(info, threads or default_threads()) if device == "cpu" else None
+        if tuned is not None:
+            return device, tuned.compute_type
         supported = set(ctranslate2.get_supported_compute_types(device))
         return device, runtime_compute_type(info.compute_type, device, supported)
 
@@ -54,25 +61,37 @@ class Ct2Translator(Translator):
         policy: BatchPolicy | None = None,
         device: str = "auto",
         threads: int = 0,
+        settings: Ct2Settings | None = None,
     ) -> None:
         super().__init__(policy)
         import ctranslate2
         from transformers import MarianTokenizer
 
-        self.device, self.compute_type = self.runtime(info, device)
-        device = self.device
+        threads = threads or default_threads()
+        self.device, self.compute_type = self.runtime(info, device, threads)
+        if settings is None and self.device == "cpu":
+            settings = load_tuned(info, threads)
+            if settings is not None:
+                _log.info(f"ct2: tuned for this CPU: {settings.describe()}")
+        if settings is None:
+            # On CPU, one core per batch and batches in parallel: a Marian step's matrices are
+            # too small to split across cores well; on a GPU one batch at a time.
+            cpu = self.device == "cpu"
+            settings = Ct2Settings(
+                threads if cpu else 1, 1 if cpu else threads, 32 if cpu else 0, self.compute_type
+            )
+        self.settings = settings
+        self.compute_type = settings.compute_type
         # Older conversions may lack the tokenizer files: take them from the source model.
         tokenizer_dir = info.path if (info.path / "source.spm").exists() else info.source
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(tokenizer_dir)
             self.model = ctranslate2.Translator(
                 str(info.path),
-                device=device,
+                device=self.device,
                 compute_type=self.compute_type,
-                # On CPU, one core per batch and batches in parallel: a Marian step's matrices
-                # are too small to split across cores well (measured 1.9x with 2 cores).
-                intra_threads=1 if device == "cpu" else threads or default_threads(),
-                inter_threads=(threads or default_threads()) if device == "cpu" else 1,
+                intra_threads=settings.intra_threads,
+                inter_threads=settings.inter_threads,
             )
         except (OSError, ValueError, RuntimeError, TypeError) as error:
             raise ModelLoadError(
@@ -82,8 +101,14 @@ class Ct2Translator(Translator):
         self.max_input_tokens = info.max_input_tokens
         self.default_beams = info.default_beams
         self.forced_eos = bool(read_manifest(info.path).get("forced_eos", True))
-        # Rows (sentences x beams) per decoding call; 0: no limit. 32 is fastest on CPU.
-        self.max_decoding_rows = 32 if device == "cpu" else 0
+        # Rows (sentences x beams) per decoding call; 0: no limit.
+        self.max_decoding_rows = settings.rows_per_call
+        # A vocabulary shortlist (`tolk models shortlist`) limits the output layer per batch.
+        self.shortlist = shortlist_id(info)
+        self.recorder: list | None = None  # (source, output) pieces, when a shortlist is built
+        self.vocabulary_size = self.tokenizer.vocab_size
+        if self.shortlist:
+            _log.info(f"ct2: using the vocabulary shortlist {self.shortlist}")
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
@@ -114,6 +139,7 @@ class Ct2Translator(Translator):
             pending = self.model.translate_batch(
                 source[start:end],
                 beam_size=beams,
+                use_vmap=bool(self.shortlist),
                 max_input_length=0,  # the base class has already split over-long sentences
                 min_decoding_length=1,
                 max_decoding_length=limit,
@@ -129,10 +155,11 @@ class Ct2Translator(Translator):
         decoded = []
         for source, limit, pending in jobs:
             hypotheses = [job.result().hypotheses[0] for job in pending]
-            for hypothesis, scored in zip(
-                hypotheses, self.model.score_batch(source, hypotheses), strict=True
-            ):
+            scores = self.model.score_batch(source, hypotheses)
+            for source_row, hypothesis, scored in zip(source, hypotheses, scores, strict=True):
                 capped = len(hypothesis) >= limit
+                if self.recorder is not None:
+                    self.recorder.append((source_row, hypothesis))
                 # score_batch scores an end of sentence after the output; one cut at its cap
                 # never chose it.
                 log_probs = scored.log_probs[:-1] if capped else scored.log_probs

@@ -62,7 +62,7 @@ class TorchTranslator(Translator):
     cpu_max_batch_sentences = 16
 
     @classmethod
-    def runtime(cls, info: ModelInfo, device: str = "auto") -> tuple[str, str]:
+    def runtime(cls, info: ModelInfo, device: str = "auto", threads: int = 0) -> tuple[str, str]:
         if device == "auto":
             import torch
 
