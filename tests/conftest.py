@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 # No network in CI: Prefect's telemetry would only log errors.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# tolk's cache (tuned settings, the stand-in model) is the user's: tests get their own, so
+# nothing tuned on this machine changes what a test sees, and no test writes to the home folder.
+os.environ["TOLK_CACHE_DIR"] = tempfile.mkdtemp(prefix="tolk-test-cache-")
+atexit.register(shutil.rmtree, os.environ["TOLK_CACHE_DIR"], ignore_errors=True)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"

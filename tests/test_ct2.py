@@ -20,6 +20,7 @@ from tolk.read import read_article
 from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
 from tolk.translate.base import length_cap
+from tolk.translate.ct2 import Ct2Translator
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +66,55 @@ def test_convert_writes_model_and_manifest(ct2_store, tiny_marian):
     assert info.max_input_tokens == source.max_input_tokens
 
 
-def test_models_convert_command_writes_int8(tmp_path, tiny_marian):
+def test_models_convert_command_writes_int8_then_tunes(tmp_path, tiny_marian, monkeypatch):
+    from tolk import tuning
+
+    # Random weights never stop, so the full probe set would take minutes here: keep four.
+    probe = tuning.probe_sentences(4)
+    monkeypatch.setattr(tuning, "probe_sentences", lambda count=4: probe)
+    # One thread: split across two cores, a tiny model's steps wait on each other (and on the
+    # Prefect server other tests left running) for ages; the tuning's logic is tested elsewhere.
+    monkeypatch.setattr("tolk.translate.base.default_threads", lambda: 1)
+    monkeypatch.setenv("TOLK_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "tiny-int8"
     result = CliRunner().invoke(
         cli, ["models", "convert", str(tiny_marian), "--quantization", "int8", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith(f"-> {out} (int8)")
+    lines = [line.strip() for line in result.output.splitlines() if line.strip()]
+    assert any(line.endswith(f"-> {out} (int8)") for line in lines)
+    assert "tuning for " in result.output and "(1 threads)" in result.output
     assert json.loads((out / MANIFEST).read_text(encoding="utf-8"))["quantization"] == "int8"
+    assert lines[-1].startswith("tuned: ") and lines[-1].endswith(
+        str(tmp_path / "cache" / "tuning.json")
+    )
+    stored = json.loads((tmp_path / "cache" / "tuning.json").read_text(encoding="utf-8"))
+    (entry,) = stored.values()
+    assert entry["settings"]["compute_type"].startswith("int8")
+    assert Ct2Translator(describe(out), threads=1).settings == tuning.Ct2Settings(
+        **entry["settings"]
+    )
+
+
+def test_models_convert_no_tune_leaves_the_cache_alone(tmp_path, tiny_marian, monkeypatch):
+    monkeypatch.setenv("TOLK_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "tiny-int8"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "models",
+            "convert",
+            str(tiny_marian),
+            "--quantization",
+            "int8",
+            "--out",
+            str(out),
+            "--no-tune",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].endswith(f"-> {out} (int8)")
+    assert not (tmp_path / "cache").exists()
 
 
 def test_models_convert_command_names_a_missing_model(tmp_path):
@@ -199,7 +241,7 @@ def test_the_flow_uses_a_fresh_conversion_and_records_it(
     store = tmp_path / "models"
     shutil.copytree(tiny_marian, store / "tiny-marian")
     monkeypatch.setenv("TOLK_MODELS_DIR", str(store))
-    converted = CliRunner().invoke(cli, ["models", "convert", "tiny-marian"])
+    converted = CliRunner().invoke(cli, ["models", "convert", "tiny-marian", "--no-tune"])
     assert converted.exit_code == 0, converted.output
     out = tmp_path / "out"
 

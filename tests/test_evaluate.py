@@ -24,7 +24,9 @@ def store(tmp_path, tiny_marian, monkeypatch):
     models = tmp_path / "models"
     shutil.copytree(tiny_marian, models / "tiny")
     monkeypatch.setenv("TOLK_MODELS_DIR", str(models))
-    converted = CliRunner().invoke(cli, ["models", "convert", "tiny", "--quantization", "float32"])
+    converted = CliRunner().invoke(
+        cli, ["models", "convert", "tiny", "--quantization", "float32", "--no-tune"]
+    )
     assert converted.exit_code == 0, converted.output
     return models
 

@@ -94,6 +94,7 @@ def test_convert_replaces_an_earlier_conversion(tmp_path, tiny_marian):
     args = [
         "models",
         "convert",
+        "--no-tune",
         str(tiny_marian),
         "--quantization",
         "float32",
@@ -110,7 +111,9 @@ def test_convert_takes_a_relative_model_path(tmp_path, tiny_marian, monkeypatch)
     shutil.copytree(tiny_marian, tmp_path / "models" / "tiny")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TOLK_MODELS_DIR", "models")
-    result = CliRunner().invoke(cli, ["models", "convert", "models/tiny", "--quantization", "int8"])
+    result = CliRunner().invoke(
+        cli, ["models", "convert", "models/tiny", "--quantization", "int8", "--no-tune"]
+    )
     assert result.exit_code == 0, result.output
     converted = tmp_path / "models" / "tiny-ct2-int8"
     assert (converted / "model.bin").exists() and (converted / "source.spm").exists()
