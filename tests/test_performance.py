@@ -67,6 +67,20 @@ def test_a_candidate_that_changes_the_translation_is_never_chosen(int8):
     )
 
 
+def test_a_thread_layout_far_behind_is_not_measured_further(int8):
+    measured = []
+
+    def measure(settings):
+        measured.append(settings)
+        return (3.0 if settings.intra_threads > 1 else 1.0), ["same"]
+
+    chosen, timings = tuning.tune(int8, 2, measure, ["int8", "int8_bfloat16"])
+    split = [s for s in measured if s.intra_threads > 1]
+    assert len(split) == 1 and chosen.intra_threads == 1
+    skipped = [k for k, v in timings.items() if str(v).startswith("not measured")]
+    assert len(skipped) == 5 and all("1 batches x 2 threads" in k for k in skipped)
+
+
 def test_the_signature_names_the_tuned_compute_type(int8, tmp_path):
     spec = TranslatorSpec(model=str(int8.path), backend="ct2", threads=2)
     chosen = tuning.Ct2Settings(2, 1, 32, "int8_float32")

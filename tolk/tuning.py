@@ -33,6 +33,10 @@ PROBE_SENTENCES = 48
 PROBE_BEAMS = 4
 SAME_TYPE_MARGIN = 0.05  # how much faster a candidate must be to replace the best so far
 TYPE_MARGIN = 0.15  # ... when it also changes the compute type
+# A thread layout whose first candidate takes this many times the best so far is not measured
+# further (splitting a Marian step across cores took 3x as long on an Intel Xeon): rows per
+# call and compute type never made up such a gap, and each candidate costs a probe run.
+LAYOUT_CUTOFF = 1.5
 # The CPU features that decide which kernels ctranslate2 and torch use.
 FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16")
 _log = logging.getLogger("tolk")
@@ -146,7 +150,15 @@ def tune(
     default = replace(default, compute_type=compute_types[0])
     timings: dict[str, float | str] = {}
     best, best_seconds, reference = default, float("inf"), None
+    layouts: dict[tuple[int, int], float] = {}  # each thread layout's first time
     for candidate in candidates(threads, compute_types, default):
+        layout = (candidate.inter_threads, candidate.intra_threads)
+        if layouts.get(layout, 0) > best_seconds * LAYOUT_CUTOFF:
+            timings[candidate.describe()] = (
+                f"not measured: this thread layout took {layouts[layout] / best_seconds:.1f}x "
+                "the best"
+            )
+            continue
         try:
             seconds, outputs = measure(candidate)
         except TolkError as error:  # a compute type this CPU cannot run after all
@@ -159,6 +171,7 @@ def tune(
             log.info(f"tuning: {candidate.describe()} changes the translation; skipped")
             continue
         timings[candidate.describe()] = round(seconds, 3)
+        layouts.setdefault(layout, seconds)
         log.info(f"tuning: {candidate.describe()}: {seconds:.2f} s")
         # A clear win only: timing noise must not decide, and another compute type (which
         # the signature names, so cached articles would be translated again) must win by more.
