@@ -4,8 +4,8 @@ The flow adds what Prefect is for and nothing else: run history and logs, retrie
 I/O, a report artifact, schedules, and task runners. Reading, translating and committing are
 tasks; translating is submitted, with at most `window` chunks in flight, so on a Dask task
 runner the chunks run on the workers while the flow process reads the next ones and writes the
-outputs (it alone holds the output folder). Locally `window` is 1: reading a chunk overlaps the
-translation of the one before.
+outputs (it alone holds the output folder). Locally, with the ct2 backend, two chunks are in
+flight: the next chunk is read and queued while the last batches of the one before decode.
 """
 
 # No `from __future__ import annotations` here: Prefect builds the parameters' pydantic model
@@ -99,8 +99,8 @@ STEPS = {read_chunk: read_articles, translate_chunk: translate_articles, commit_
 class PrefectSteps:
     """Run each step of `tolk.run.digest` as its Prefect task, on the flow's task runner."""
 
-    def __init__(self, window: int = 1) -> None:
-        self.window = max(1, window)
+    def __init__(self, window: int = 0) -> None:
+        self.window = max(0, window)
 
     def run(self, step, *args: Any) -> Any:
         return STEPS[step](*args)
@@ -138,12 +138,13 @@ def digest(
     sources: list[str] = list(DEFAULT_SOURCES),  # noqa: B006 - Prefect copies parameters
     output_dir: str = DEFAULT_OUTPUT_DIR,
     settings: Settings = Settings(),  # noqa: B008 - a frozen dataclass: safe as a default
-    window: int = 1,
+    window: int = 0,
 ):
     """Translate every article of `sources` into bilingual records in `output_dir`.
 
     `settings` holds the model, decoding and limits (see tolk.settings.Settings); `window` is
-    how many chunks translate at once (1 locally; about twice the workers on Dask).
+    how many chunks translate at once (0: what suits the backend, see
+    `tolk.run.chunks_at_once`; about twice the workers on Dask).
     """
     logger = get_run_logger()
     try:
