@@ -11,12 +11,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from prefect.server.api.server import SubprocessASGIServer
-from prefect_dask import DaskTaskRunner
-
 from tolk.errors import TolkError
+
+if TYPE_CHECKING:
+    from prefect_dask import DaskTaskRunner
 
 PR_SET_PDEATHSIG = 1
 
@@ -69,6 +70,8 @@ def dask_runner(workers: int = 0, address: str | None = None) -> DaskTaskRunner:
     Each local worker is one process with one task thread; the translator inside it takes its
     share of the machine's cores (see `flows.digest.worker_spec`), so workers never oversubscribe.
     """
+    from prefect_dask import DaskTaskRunner
+
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(
@@ -83,7 +86,9 @@ def dask_runner(workers: int = 0, address: str | None = None) -> DaskTaskRunner:
 
 
 @contextmanager
-def shared_api(scheduler: bool = False) -> Iterator[str]:
+def shared_api(
+    scheduler: bool = False, meanwhile: Callable[[], object] | None = None
+) -> Iterator[str]:
     """Give this process and its children one Prefect API for the block's duration.
 
     The configured API ($PREFECT_API_URL) when there is one. Otherwise a local server, since
@@ -91,6 +96,7 @@ def shared_api(scheduler: bool = False) -> Iterator[str]:
     seconds each and hide their task runs from the flow's run. A temporary server runs no
     scheduler, so `scheduler=True` (for `tolk serve`) starts a full `prefect server`, its
     SQLite database in $PREFECT_HOME. Children inherit the address through the environment.
+    `meanwhile` runs while a server starts (seconds of importing in its own process).
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -98,7 +104,9 @@ def shared_api(scheduler: bool = False) -> Iterator[str]:
     url = PREFECT_API_URL.value()
     stop = None
     if not url:
-        url, stop = _start_full_server() if scheduler else _start_temporary_server()
+        url, stop = (_start_full_server if scheduler else _start_temporary_server)(meanwhile)
+    elif meanwhile:
+        meanwhile()
     os.environ["PREFECT_API_URL"] = url
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}):
@@ -113,72 +121,112 @@ def shared_api(scheduler: bool = False) -> Iterator[str]:
             stop()
 
 
-class _ChildServer(SubprocessASGIServer):
-    """Prefect's temporary server, as a child that ends when this process dies however it dies.
-
-    Prefect's own is left running (uvicorn, ~220 MB) when cron kills the parent with SIGKILL.
-    The command is Prefect 3.8's `_run_uvicorn_command`, started with `die_with_parent`.
-    """
-
-    def _run_uvicorn_command(self) -> subprocess.Popen:
-        from prefect.settings import get_current_settings
-
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(_prefect_root())]
-        command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
-        env = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-            **get_current_settings().to_environment_variables(exclude_unset=True),
-        }
-        return subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # noqa: PLW1509
-
-
 def _prefect_root():
     import prefect
 
     return prefect.__module_path__.parent
 
 
-def _start_temporary_server() -> tuple[str, Callable[[], None]]:
-    server = _ChildServer()
-    server.start()
-    return server.api_url, server.stop
-
-
-def _start_full_server(timeout: float = 120) -> tuple[str, Callable[[], None]]:
-    import httpx
-
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def _start_temporary_server(
+    meanwhile: Callable[[], object] | None = None,
+) -> tuple[str, Callable[[], None]]:
+    """Start Prefect's temporary server as a child that ends when this process dies, however.
+
+    Prefect's own (`SubprocessASGIServer`) is left running (uvicorn, ~220 MB) when cron kills
+    the parent with SIGKILL, and importing it costs the parent 2 s. This runs the same command
+    (Prefect 3.8's `_run_uvicorn_command`) with `die_with_parent`.
+    """
+    from prefect.settings import (
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+        get_current_settings,
+    )
+
+    env = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+        **get_current_settings().to_environment_variables(exclude_unset=True),
+    }
+
+    def launch(port: int) -> subprocess.Popen:
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(_prefect_root())]
+        command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
+        command += ["--port", str(port), "--log-level", "error", "--lifespan", "on"]
+        return subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # noqa: PLW1509
+
+    port = _free_port()
+    process = launch(port)
+    from prefect.logging.loggers import get_logger
+
+    get_logger().info(f"Starting temporary server on http://127.0.0.1:{port}")
+    timeout = max(30, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value())
+    return _await_server(process, port, timeout, meanwhile, relaunch=launch)
+
+
+def _await_server(
+    process: subprocess.Popen,
+    port: int,
+    timeout: float,
+    meanwhile: Callable[[], object] | None,
+    relaunch: Callable[[int], subprocess.Popen] | None = None,
+) -> tuple[str, Callable[[], None]]:
+    """Run `meanwhile`, then wait (bounded) until the server answers; return its API and stop."""
+    import httpx
+
+    state = {"process": process}
+
+    def stop() -> None:
+        child = state["process"]
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+    try:
+        if meanwhile:
+            meanwhile()
+        deadline = time.monotonic() + timeout
+        retries = 3
+        while time.monotonic() < deadline:
+            code = state["process"].poll()
+            if code == 3 and relaunch and retries:  # uvicorn: the port was taken meanwhile
+                retries -= 1
+                port = _free_port()
+                state["process"] = relaunch(port)
+                continue
+            if code is not None:
+                raise RuntimeError(f"the local Prefect server exited with status {code}")
+            try:
+                url = f"http://127.0.0.1:{port}/api"
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    return url, stop
+            except httpx.TransportError:
+                pass  # not listening yet
+            time.sleep(0.1)
+    except BaseException:
+        stop()
+        raise
+    stop()
+    raise RuntimeError(f"the local Prefect server did not answer on port {port} in {timeout:.0f} s")
+
+
+def _start_full_server(
+    meanwhile: Callable[[], object] | None = None, timeout: float = 120
+) -> tuple[str, Callable[[], None]]:
+    port = _free_port()
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
     process = subprocess.Popen(
         [*command, "--port", str(port)], stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
     )
-    url = f"http://127.0.0.1:{port}/api"
-
-    def stop() -> None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"`prefect server start` exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return url, stop
-        except httpx.TransportError:
-            pass  # not listening yet
-        time.sleep(0.5)
-    stop()
-    raise RuntimeError(f"the local Prefect server did not answer at {url} in {timeout:.0f} s")
+    return _await_server(process, port, timeout, meanwhile)
 
 
 def _restore(name: str, value: str | None) -> None:

@@ -131,6 +131,22 @@ def _check_model(settings: Settings) -> None:
     click.echo(f"model: {info.model_id} ({info.backend}, {info.compute_type}) from {info.path}")
 
 
+def _preload(settings: Settings) -> None:
+    """Load the model while Prefect's temporary server starts in its own process.
+
+    The server takes seconds to answer, during which this process would only wait; the run's
+    first chunk then finds the model loaded. A run with nothing to translate loads it without
+    using it, in time it would have spent waiting. A model that fails to load here is loaded
+    again by the run, which reports the error where it belongs.
+    """
+    from tolk.translate import TranslatorSpec, load_translator
+
+    try:
+        load_translator(TranslatorSpec.from_settings(settings))
+    except Exception:  # noqa: BLE001 - reported by the run itself
+        pass
+
+
 def _finish(state) -> None:
     """Print a run's outcome and exit with its status."""
     report = state.result(raise_on_failure=False)
@@ -203,7 +219,8 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
         except TolkError as error:
             _fail(str(error))
     params = {"sources": sources, "output_dir": str(output_dir), "settings": settings}
-    with shared_api():
+    local = not (workers or dask_address)
+    with shared_api(meanwhile=(lambda: _preload(settings)) if local else None):
         if workers or dask_address:
             flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
             state = flow(**params, window=2 * max(workers, 1), return_state=True)
