@@ -147,3 +147,25 @@ def test_the_peer_scripts_run_on_two_articles(tmp_path, tiny_marian):
         written = sorted(p.name for p in out.glob("*.txt"))
         assert written == sorted(p.name for p in source.glob("*.txt")), variant
         assert all((out / name).read_text().strip() for name in written), variant
+
+
+def test_torch_in_bfloat16_is_opt_in_and_named_in_the_signature(tiny_marian, sentences):
+    spec = TranslatorSpec(model=str(tiny_marian), backend="torch", torch_dtype="bfloat16")
+    default = TranslatorSpec(model=str(tiny_marian), backend="torch")
+    info = select_model(spec)
+    bf16 = make_signature(info, spec, Settings(torch_dtype="bfloat16"))
+    fp32 = make_signature(info, default, Settings())
+    assert (fp32.compute_type, bf16.compute_type) == ("float32", "bfloat16")
+    assert str(fp32) != str(bf16)  # so cached float32 articles are never taken for bfloat16 ones
+
+    import torch
+
+    from tolk.translate.torch import TorchTranslator
+
+    translator = TorchTranslator(info, dtype="bfloat16")
+    assert translator.compute_type == "bfloat16"
+    assert next(translator.model.parameters()).dtype == torch.bfloat16
+    out = translator.translate(sentences[:4], 2)
+    assert len(out) == 4 and all(isinstance(t.confidence, float) for t in out)
+    with pytest.raises(ValueError, match="torch_dtype 'float16'"):
+        TorchTranslator.runtime(info, "cpu", 0, "float16")

@@ -22,6 +22,7 @@ from tolk.settings import (
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SOURCES,
     DEFAULTS,
+    TORCH_DTYPES,
     Settings,
     setting_help,
 )
@@ -34,6 +35,7 @@ _CLI_TYPES = {
     "beams": click.IntRange(min=0),
     "key_points": (click.IntRange(min=1), click.IntRange(min=1)),
     "threads": click.IntRange(min=0),
+    "torch_dtype": click.Choice(TORCH_DTYPES),
     "max_batch_tokens": click.IntRange(min=64),
     "chunk_articles": click.IntRange(min=1),
     "checkpoint_chunks": click.IntRange(min=1),
@@ -292,6 +294,13 @@ def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
     help=setting_help("threads"),
 )
 @click.option(
+    "--torch-dtype",
+    type=click.Choice(TORCH_DTYPES),
+    default=DEFAULTS.torch_dtype,
+    show_default=True,
+    help=setting_help("torch_dtype"),
+)
+@click.option(
     "--compare",
     metavar="BACKEND,BACKEND",
     help="Score several backends on the same set, e.g. torch,ct2.",
@@ -312,7 +321,7 @@ def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
     help="Where eval.json and eval.md go.",
 )
 def evaluate_command(
-    src, ref, model, backend, beams, threads, compare, limit, calibrate, out
+    src, ref, model, backend, beams, threads, torch_dtype, compare, limit, calibrate, out
 ) -> None:
     """Translate a test set as `tolk run` does and score it: BLEU and chrF with signatures.
 
@@ -334,7 +343,9 @@ def evaluate_command(
         raise click.UsageError(str(error)) from None
     results = []
     for name in backends:
-        settings = Settings(model=model, backend=name, beams=beams, threads=threads)
+        settings = Settings(
+            model=model, backend=name, beams=beams, threads=threads, torch_dtype=torch_dtype
+        )
         click.echo(f"{test_set.name}: {len(test_set.sources)} sentences with {name} ...", err=True)
         try:
             result = ev.evaluate(test_set, settings)

@@ -15,6 +15,7 @@ DEFAULT_MODEL = "Helsinki-NLP/opus-mt-nl-en"
 DEFAULT_SOURCES = ("seeds",)
 DEFAULT_OUTPUT_DIR = "outputs"
 BACKEND_CHOICES = ("auto", "torch", "ct2")
+TORCH_DTYPES = ("float32", "bfloat16")
 
 
 def _setting(default: Any, help: str, *, output: bool = False, cli: bool = True) -> Any:
@@ -43,6 +44,14 @@ class Settings:
         True, "Decode a looping, cut or empty sentence once more to repair it.", output=True
     )
     threads: int = _setting(0, "CPU threads for the model; 0 uses every core this process may use.")
+    # Measured on the stand-in: 1.47x faster on an AMX CPU and identical, but the stand-in is far
+    # surer of itself than a real model; float32 stays the reference (README, Performance).
+    torch_dtype: str = _setting(
+        "float32",
+        "The torch backend's weights: float32, or bfloat16 (faster on CPUs with AMX or "
+        "AVX-512 BF16; outputs can differ slightly).",
+        output=True,
+    )
     max_batch_tokens: int = _setting(4096, "Padded source tokens per decoding batch.")
     chunk_articles: int = _setting(
         16, "Articles read, translated and staged together; memory grows with it."

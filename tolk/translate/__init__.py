@@ -59,6 +59,7 @@ class TranslatorSpec:
     threads: int = 0  # 0: use every core this process may use
     max_batch_tokens: int = 4096
     models_dir: str | None = None
+    torch_dtype: str = "float32"  # the torch backend's weights; ct2 takes its conversion's
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TranslatorSpec:
@@ -69,6 +70,7 @@ class TranslatorSpec:
             threads=settings.threads,
             max_batch_tokens=settings.max_batch_tokens,
             models_dir=settings.models_dir,
+            torch_dtype=settings.torch_dtype,
         )
 
 
@@ -133,7 +135,7 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
 
 def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
     """Predict the device and compute type that loading `info` will run on, without loading it."""
-    return backend_class(info.backend).runtime(info, spec.device, spec.threads)
+    return backend_class(info.backend).runtime(info, spec.device, spec.threads, spec.torch_dtype)
 
 
 _LOADED: dict[TranslatorSpec, Translator] = {}
@@ -148,8 +150,12 @@ def load_translator(spec: TranslatorSpec) -> Translator:
 
             info = select_model(spec)
             cls = backend_class(info.backend)
-            predicted = cls.runtime(info, spec.device, spec.threads)
-            translator = cls(info, device=spec.device, threads=spec.threads or default_threads())
+            predicted = cls.runtime(info, spec.device, spec.threads, spec.torch_dtype)
+            threads = spec.threads or default_threads()
+            if info.backend == "torch":
+                translator = cls(info, device=spec.device, threads=threads, dtype=spec.torch_dtype)
+            else:
+                translator = cls(info, device=spec.device, threads=threads)
             actual = (translator.device, translator.compute_type)
             if actual != predicted:  # the signature (and cache keys) were made from the prediction
                 raise ModelLoadError(

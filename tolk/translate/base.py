@@ -162,7 +162,9 @@ class Translator(ABC):
         self.stats = {"sentences": 0, "decoded": 0, "batches": 0, "retried": 0, "seconds": 0.0}
 
     @classmethod
-    def runtime(cls, info, device: str = "auto", threads: int = 0) -> tuple[str, str]:
+    def runtime(
+        cls, info, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+    ) -> tuple[str, str]:
         """Return the device and compute type a model would run on, without loading it."""
         raise NotImplementedError
 

@@ -45,7 +45,9 @@ class Ct2Translator(Translator):
     cpu_max_batch_sentences = 32
 
     @classmethod
-    def runtime(cls, info: ModelInfo, device: str = "auto", threads: int = 0) -> tuple[str, str]:
+    def runtime(
+        cls, info: ModelInfo, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+    ) -> tuple[str, str]:
         import ctranslate2
 
         if device == "auto":

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models import ModelInfo
+from tolk.settings import TORCH_DTYPES
 from tolk.translate.base import REPAIR, BatchPolicy, Decoded, Translator, length_cap
 
 SCORE_POSITIONS = 16  # output positions projected onto the 67k-word vocabulary at once
@@ -62,12 +63,16 @@ class TorchTranslator(Translator):
     cpu_max_batch_sentences = 16
 
     @classmethod
-    def runtime(cls, info: ModelInfo, device: str = "auto", threads: int = 0) -> tuple[str, str]:
+    def runtime(
+        cls, info: ModelInfo, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+    ) -> tuple[str, str]:
+        if torch_dtype not in TORCH_DTYPES:
+            raise ValueError(f"torch_dtype {torch_dtype!r}: give one of {', '.join(TORCH_DTYPES)}")
         if device == "auto":
             import torch
 
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        return device, "float32"
+        return device, torch_dtype
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class TorchTranslator(Translator):
         policy: BatchPolicy | None = None,
         device: str = "auto",
         threads: int = 0,
+        dtype: str = "float32",
     ) -> None:
         super().__init__(policy)
         import torch
@@ -82,7 +88,7 @@ class TorchTranslator(Translator):
 
         if threads > 0:
             torch.set_num_threads(threads)
-        self.device, self.compute_type = self.runtime(info, device)
+        self.device, self.compute_type = self.runtime(info, device, threads, dtype)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(info.path)
             # safetensors only: a pickled .bin can run code when loaded.
@@ -93,7 +99,9 @@ class TorchTranslator(Translator):
                 "pull the model again, or point --model at a complete Marian directory"
             ) from None
         check_tied_embeddings(model)
-        self.model = model.to(self.device).eval()
+        # bfloat16 weights run on AMX / AVX-512 BF16 where the CPU has them (the scores are
+        # still taken in float32, see _score).
+        self.model = model.to(self.device, dtype=getattr(torch, self.compute_type)).eval()
         self.max_input_tokens = info.max_input_tokens
         self.pad = model.config.pad_token_id
         self.eos = model.config.eos_token_id
