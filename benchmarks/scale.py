@@ -98,7 +98,7 @@ class CopyThrough:
 
     backend, compute_type, device, max_input_tokens = "torch", "float32", "cpu", 512
 
-    def translate(self, sentences, beams, progress=None):
+    def translate(self, sentences, beams, progress=None, repair=True):
         from tolk.translate.base import Translation
 
         return [Translation(s) for s in sentences]
