@@ -28,7 +28,7 @@ digest_on_dask = digest.with_options(
 )
 
 
-def parameters(window: int = 1) -> dict:
+def parameters(window: int = 0) -> dict:
     """Return a deployment's parameters: tolk's defaults, from `Settings`."""
     return {
         "sources": list(DEFAULT_SOURCES),
@@ -45,7 +45,7 @@ def main() -> None:
         limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
     )
     for flow, name, window, active in (
-        (digest, "daily", 1, True),
+        (digest, "daily", 0, True),  # 0: as suits the backend (tolk.run.chunks_at_once)
         (digest_on_dask, "daily-dask", 2 * DASK_WORKERS, False),
     ):
         flow.deploy(

@@ -169,3 +169,16 @@ def test_torch_in_bfloat16_is_opt_in_and_named_in_the_signature(tiny_marian, sen
     assert len(out) == 4 and all(isinstance(t.confidence, float) for t in out)
     with pytest.raises(ValueError, match="torch_dtype 'float16'"):
         TorchTranslator.runtime(info, "cpu", 0, "float16")
+
+
+def test_two_chunks_are_in_flight_with_ct2_on_a_cpu_and_one_with_torch(tiny_marian):
+    from dataclasses import replace
+
+    from tolk.run import chunks_at_once
+
+    spec = TranslatorSpec(model=str(tiny_marian), backend="torch")
+    torch_cpu = make_signature(select_model(spec), spec, Settings())
+    ct2_cpu = replace(torch_cpu, backend="ct2", compute_type="int8")
+    assert (chunks_at_once(0, torch_cpu), chunks_at_once(0, ct2_cpu)) == (1, 2)
+    assert chunks_at_once(0, replace(ct2_cpu, device="cuda")) == 1
+    assert chunks_at_once(4, torch_cpu) == 4  # a window given (Dask) is kept
