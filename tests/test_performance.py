@@ -162,7 +162,7 @@ def test_torch_in_bfloat16_is_opt_in_and_named_in_the_signature(tiny_marian, sen
 
     from tolk.translate.torch import TorchTranslator
 
-    translator = TorchTranslator(info, dtype="bfloat16")
+    translator = TorchTranslator(info, torch_dtype="bfloat16")
     assert translator.compute_type == "bfloat16"
     assert next(translator.model.parameters()).dtype == torch.bfloat16
     out = translator.translate(sentences[:4], 2)

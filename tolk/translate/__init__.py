@@ -152,10 +152,9 @@ def load_translator(spec: TranslatorSpec) -> Translator:
             cls = backend_class(info.backend)
             predicted = cls.runtime(info, spec.device, spec.threads, spec.torch_dtype)
             threads = spec.threads or default_threads()
-            if info.backend == "torch":
-                translator = cls(info, device=spec.device, threads=threads, dtype=spec.torch_dtype)
-            else:
-                translator = cls(info, device=spec.device, threads=threads)
+            translator = cls(
+                info, device=spec.device, threads=threads, torch_dtype=spec.torch_dtype
+            )
             actual = (translator.device, translator.compute_type)
             if actual != predicted:  # the signature (and cache keys) were made from the prediction
                 raise ModelLoadError(

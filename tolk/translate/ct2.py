@@ -65,6 +65,7 @@ class Ct2Translator(Translator):
         device: str = "auto",
         threads: int = 0,
         settings: Ct2Settings | None = None,
+        torch_dtype: str = "float32",  # the torch backend's; a conversion has its own type
     ) -> None:
         super().__init__(policy)
         import ctranslate2

@@ -80,7 +80,7 @@ class TorchTranslator(Translator):
         policy: BatchPolicy | None = None,
         device: str = "auto",
         threads: int = 0,
-        dtype: str = "float32",
+        torch_dtype: str = "float32",
     ) -> None:
         super().__init__(policy)
         import torch
@@ -88,7 +88,7 @@ class TorchTranslator(Translator):
 
         if threads > 0:
             torch.set_num_threads(threads)
-        self.device, self.compute_type = self.runtime(info, device, threads, dtype)
+        self.device, self.compute_type = self.runtime(info, device, threads, torch_dtype)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(info.path)
             # safetensors only: a pickled .bin can run code when loaded.
