@@ -30,7 +30,7 @@ _CAPTION_MARK = "\u2042"
 _MEDIA = ("img", "picture", "video", "svg", "iframe", "object", "embed")
 # Inline tags that never separate words; any other element in a caption does.
 _INLINE = {"a", "abbr", "b", "code", "em", "i", "mark", "q", "s", "strong", "sub", "sup", "u"}
-_STRAY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_STRAY_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")  # XML forbids them
 _ISO_DATE = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
 _BLOCKS = {"p", "head", "list", "item", "quote", "table", "row", "cell"}
 

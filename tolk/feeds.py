@@ -6,6 +6,7 @@ feedparser would fetch a URL or open a file itself, past tolk's limits.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,8 +17,22 @@ import feedparser
 import lxml.html
 
 from tolk.errors import FeedError
+from tolk.textcheck import SURROGATE_REF_MARK
 
 DEFAULT_MAX_ITEMS = 200
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_MARK_REF = f"&#x{ord(SURROGATE_REF_MARK):X};".encode()
+
+
+def _mark_bad_refs(data: bytes) -> bytes:
+    """Rewrite references to no character (a surrogate, past U+10FFFF) to tolk's mark."""
+
+    def fix(match: re.Match) -> bytes:
+        hex_code, decimal = match.groups()
+        code = int(hex_code, 16) if hex_code else int(decimal)
+        return _MARK_REF if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group()
+
+    return _CHAR_REF.sub(fix, data)
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,15 @@ def _text(value: str | None) -> str | None:
 
 def parse_feed(data: bytes, url: str, max_items: int = DEFAULT_MAX_ITEMS) -> Feed:
     """Read a feed's items in feed order, at most `max_items`; raise `FeedError` if it is none."""
-    parsed = feedparser.parse(bytes(data), response_headers={"content-location": url})
+    try:
+        parsed = feedparser.parse(
+            _mark_bad_refs(bytes(data)), response_headers={"content-location": url}
+        )
+    except (UnicodeError, ValueError) as error:  # feedparser's loose parser gives up
+        raise FeedError(
+            f"{url}: the feed cannot be parsed ({type(error).__name__}: {error}); check it in "
+            "a browser or ask its publisher"
+        ) from None
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         why = f" ({type(problem).__name__}: {problem})" if problem else ""

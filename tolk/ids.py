@@ -33,8 +33,12 @@ def is_safe_id(name: str) -> bool:
 
 
 def short_hash(text: str) -> str:
-    """Give a short, stable hash of a text (hex)."""
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:HASH_CHARS]
+    """Give a short, stable hash of a text (hex), also of one holding lone surrogates."""
+    try:
+        data = text.encode("utf-8", "surrogateescape")  # a file name that is not UTF-8
+    except UnicodeEncodeError:  # a lone surrogate from a broken source: it fails, named by id
+        data = text.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:HASH_CHARS]
 
 
 def slug(text: str) -> str:

@@ -53,6 +53,7 @@ from tolk.tabular import (
     row_article,
     table_rows,
 )
+from tolk.textcheck import check_article, check_text, safe
 from tolk.web import Web, fetch_pages, page_of, read_feed
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ class _Listing:
                     f"{megabytes(limit)} per article; split it into articles"
                 )
         except TolkError as error:
-            self.fail(fallback_id, origin, error)
+            self.fail(_raw_id(values, self.options.columns) or fallback_id, origin, error)
             return
         article_id = make_id(row.id) if row.id else url_id(row.url) if row.url else fallback_id
         self.add(Item(article_id, "table", origin, url=row.url, row=row), origin, table)
@@ -194,9 +195,23 @@ class _Listing:
         repeated = 0
         for entry in feed.items:
             page, title, date = entry.url, entry.title, entry.date
+            try:
+                check_text(page, f"{url}: the item linking {page}", "link", line=True)
+                check_text(title or "", f"{url}: the item linking {page}", "title", line=True)
+            except TolkError as error:
+                self.fail(url_id(page), safe(page), error)
+                continue
             item = Item(url_id(page), "web", page, url=page, title=title, date=date)
             repeated += not self.add(item, page_key(page), url)
         self.repeated(url, repeated, "pages")
+
+
+def _raw_id(values: object, columns: ColumnMap) -> str | None:
+    """Give the id a failing row names, if it names a usable one."""
+    raw = values.get(dict(columns).get("id", "id")) if isinstance(values, dict) else None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)
+    return make_id(raw) if isinstance(raw, str) and raw.strip() else None
 
 
 @contextmanager
@@ -294,9 +309,20 @@ def read_items(
             for url, fetched in fetch_pages(pages, session, options.refresh):
                 for n in pages[url]:
                     done[n] = _web_article(items[n], fetched)
-    results = [done[n] for n in range(len(items))]
+    results = [_checked(done[n]) for n in range(len(items))]
     articles = [r for r in results if isinstance(r, Article)]
     return articles, [r for r in results if isinstance(r, Failure)]
+
+
+def _checked(result: Article | Failure) -> Article | Failure:
+    """Let through only an article every writer can store (see tolk.textcheck)."""
+    if isinstance(result, Failure):
+        return result
+    try:
+        check_article(result)
+    except TolkError as error:
+        return Failure(result.id, safe(result.source_path), str(error))
+    return result
 
 
 def _web_article(item: Item, fetched: Fetched | FetchError) -> Article | Failure:

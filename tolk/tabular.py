@@ -21,6 +21,7 @@ from tolk.files import shown
 from tolk.ids import content_sha256
 from tolk.read import clean_text, parse
 from tolk.records import Article, Paragraph
+from tolk.textcheck import check_text
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 COLUMNS = ("text", "id", "title", "date", "url")
@@ -116,6 +117,8 @@ def check_row(values: Mapping[str, object], origin: str, columns: ColumnMap = ()
             fields[name] = None
         elif isinstance(value, str) or (name == "id" and _is_integer(value)):
             fields[name] = str(value)
+            # A lone surrogate or NUL fails the row here, before it reaches an id or a hash.
+            check_text(fields[name], origin, f"column {names[name]!r}", line=name != "text")
         else:
             raise BadTable(
                 f"{origin}: column {names[name]!r} holds {type(value).__name__} {value!r}, "
@@ -124,6 +127,8 @@ def check_row(values: Mapping[str, object], origin: str, columns: ColumnMap = ()
     url = fields["url"]
     if url is not None and not url.startswith(("http://", "https://")):
         raise BadTable(f"{origin}: url {url!r} is not an http(s) address; fix or clear it")
+    if isinstance(got["date"], str):
+        check_text(got["date"], origin, f"column {names['date']!r}", line=True)
     date = None if _missing(got["date"]) else _iso_date(got["date"], origin)
     return TableRow(origin, str(text), fields["id"], fields["title"], date, url)
 
