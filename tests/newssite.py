@@ -223,6 +223,7 @@ class Response:
     validators: bool = True  # send ETag and Last-Modified, answer 304 when they match
     delay: float = 0.0  # seconds to wait before answering
     chunked: bool = False  # stream the body without a Content-Length
+    dribble: float = 0.0  # send the body a byte per this many seconds, never ending (<= 60 s)
 
 
 class NewsSite:
@@ -352,6 +353,8 @@ class NewsSite:
                     return self.answer(404, b"<html><body>Niet gevonden</body></html>")
                 if response.delay:
                     site.stopping.wait(response.delay)
+                if response.dribble:
+                    return self.dribble(response)
                 etag = '"' + hashlib.sha256(response.body).hexdigest()[:16] + '"'
                 headers = dict(response.headers)
                 if response.validators:
@@ -363,6 +366,22 @@ class NewsSite:
                     if asked == etag:
                         return self.answer(304, b"", None, headers=headers)
                 self.answer(response.status, response.body, response.content_type, headers=headers)
+
+            def dribble(self, response: Response) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", response.content_type)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                self.wfile.write(b"<html><body><p>")
+                for _ in range(int(60 / response.dribble)):  # bounded, whoever forgets to stop
+                    if site.stopping.wait(response.dribble):
+                        return
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                        return
 
             def answer(self, status, body, content_type="text/html", retry_after=None, headers=()):
                 self.send_response(status)

@@ -65,9 +65,12 @@ def _link(entry, base: str) -> str | None:
     ]
     for link in links:
         if link:
-            url = urljoin(base, link.strip())
-            if urlsplit(url).scheme in ("http", "https"):
-                return url
+            try:
+                url = urljoin(base, link.strip())
+                if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname:
+                    return url
+            except ValueError:  # "http://[::1": not an address; counted as without a link
+                continue
     return None
 
 

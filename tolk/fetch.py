@@ -3,7 +3,9 @@
 Every request has connect and read timeouts, a time limit for the whole response and a size
 limit (the body is streamed and dropped past it), a User-Agent that names tolk and its
 version, and a bounded number of redirects. Timeouts, 429 and 5xx answers are retried with
-backoff, honouring Retry-After up to a cap. At most a few requests go to one host at a time.
+backoff, honouring Retry-After up to a cap; a response over the whole-response limit is not
+(it would only dribble again), and a host that has cost its time budget in timeouts fails its
+other pages at once. At most a few requests go to one host at a time.
 Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. Every
 failure is one `FetchError` whose message names the URL, the reason and what to do.
 """
@@ -40,6 +42,9 @@ class FetchOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 20.0  # the longest wait for the next bytes
     total_timeout: float = 60.0  # the longest one response may take, bytes dribbling or not
+    # Seconds one host may cost this session in responses that timed out; past it, its other
+    # pages fail at once, so a feed of pages that never end cannot stall a run for hours.
+    host_budget: float = 180.0
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     retry_delays: tuple[float, ...] = (2.0, 10.0)  # backoff before each retry
@@ -84,9 +89,11 @@ class FetchRequest:
 class _Retry(Exception):
     """A failure that may pass: a timeout, 429 or 5xx."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, timed_out: bool = False
+    ) -> None:
         super().__init__(reason)
-        self.reason, self.retry_after = reason, retry_after
+        self.reason, self.retry_after, self.timed_out = reason, retry_after, timed_out
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -145,6 +152,7 @@ class Fetcher:
             transport=transport,
         )
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
+        self._spent: Counter[str] = Counter()  # seconds each host cost in timeouts
         self._lock = threading.Lock()
 
     def __enter__(self) -> Fetcher:
@@ -168,12 +176,17 @@ class Fetcher:
         url = request.url
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError(f"{url}: not an http(s) URL; give the full address of the page")
-        delays = self.options.retry_delays
+        delays, host = self.options.retry_delays, urlsplit(url).netloc.lower()
         for attempt in range(len(delays) + 1):
+            started = time.monotonic()
             try:
                 with self._host_slot(url):
-                    return self._fetch_once(request, expect)
+                    self._check_budget(url, host)
+                    return self._guarded(request, expect)
             except _Retry as failure:
+                if failure.timed_out:
+                    with self._lock:
+                        self._spent[host] += time.monotonic() - started
                 if attempt == len(delays):
                     tries = f"{attempt + 1} tries" if attempt else "1 try"
                     raise FetchError(
@@ -189,6 +202,27 @@ class Fetcher:
                     ) from None
                 self._sleep(wait_for)
         raise AssertionError("unreachable")
+
+    def _check_budget(self, url: str, host: str) -> None:
+        budget = self.options.host_budget
+        if self._spent[host] >= budget:
+            raise FetchError(
+                f"{url}: {host} has already cost {self._spent[host]:.0f} s in responses that "
+                f"timed out, over its budget of {budget:g} s; its other pages fail at once: try "
+                "again later"
+            )
+
+    def _guarded(self, request: FetchRequest, expect: Expect) -> Fetched:
+        """Fetch once; whatever goes wrong with one URL becomes that URL's `FetchError`."""
+        try:
+            return self._fetch_once(request, expect)
+        except (FetchError, _Retry):
+            raise
+        except Exception as error:  # noqa: BLE001 - one URL must never stop the run (issue 21)
+            raise FetchError(
+                f"{request.url}: the request failed ({type(error).__name__}: {error}); "
+                "check the URL in a browser, or leave it out"
+            ) from error
 
     def _fetch_once(self, request: FetchRequest, expect: Expect) -> Fetched:
         url, options = request.url, self.options
@@ -225,10 +259,22 @@ class Fetcher:
                     body=body,
                 )
         except httpx.ConnectTimeout:
-            raise _Retry(f"timed out after {options.connect_timeout:g} s connecting") from None
+            raise _Retry(
+                f"timed out after {options.connect_timeout:g} s connecting", timed_out=True
+            ) from None
         except httpx.TimeoutException:
-            raise _Retry(f"timed out after {options.read_timeout:g} s waiting for data") from None
+            raise _Retry(
+                f"timed out after {options.read_timeout:g} s waiting for data", timed_out=True
+            ) from None
+        except httpx.InvalidURL as error:  # a redirect to javascript:, data:, a broken URL
+            raise FetchError(
+                f"{url}: redirected to an address tolk cannot follow ({error}); leave it out"
+            ) from None
         except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            if "location header" in str(error).lower():  # a broken redirect: it will not pass
+                raise FetchError(
+                    f"{url}: redirected to an address tolk cannot follow ({error}); leave it out"
+                ) from None
             raise _Retry(f"the connection broke ({error or type(error).__name__})") from None
         except httpx.TooManyRedirects:
             raise FetchError(
@@ -258,7 +304,13 @@ class Fetcher:
             if size > limit:
                 raise too_big
             if time.monotonic() - started > total:
-                raise _Retry(f"timed out after {total:g} s reading the response")
+                # Not retried: a page that dribbles this long would only dribble again.
+                with self._lock:
+                    self._spent[urlsplit(url).netloc.lower()] += time.monotonic() - started
+                raise FetchError(
+                    f"{url}: the response took over {total:g} s, tolk's limit for one page "
+                    "(not retried); leave it out, or raise --fetch-timeout"
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 

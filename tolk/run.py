@@ -121,9 +121,13 @@ def source_options(settings: Settings) -> SourceOptions:
     """Derive how sources are read from the run's settings."""
     delays = FetchOptions.retry_delays
     delays = (delays + (delays[-1],) * settings.fetch_retries)[: settings.fetch_retries]
+    # A whole response may take three waits for bytes (60 s by default); a host may cost three
+    # such responses in timeouts per chunk before its other pages fail at once.
     fetch = FetchOptions(
         max_bytes=settings.max_page_bytes,
         read_timeout=settings.fetch_timeout,
+        total_timeout=3 * settings.fetch_timeout,
+        host_budget=9 * settings.fetch_timeout,
         retry_delays=delays,
     )
     return SourceOptions(

@@ -21,6 +21,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from tolk.errors import (
     BadTable,
@@ -96,6 +97,12 @@ def source_kind(spec: object) -> str:
         return "frame"
     text = str(spec)
     if text.startswith(("http://", "https://")):
+        try:
+            host = urlsplit(text).hostname
+        except ValueError as error:  # "http://[::1"
+            raise UnknownSource(f"{text}: not a valid URL ({error}); check the address") from None
+        if not host:
+            raise UnknownSource(f"{text}: the URL names no host; give the full address")
         return "feed"
     if "://" in text:
         raise UnknownSource(f"{text}: tolk reads http(s) feed URLs only; give an http(s) address")

@@ -1,0 +1,90 @@
+"""A hostile operator's inputs (issue 21): each costs only itself, with one clear line.
+
+Web cases use the local news site on 127.0.0.1; waits between retries are recorded, not slept.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from newssite import SEED_PAGES, Response
+
+from tolk.errors import FetchError
+from tolk.fetch import Fetcher, FetchOptions
+from tolk.run import digest, source_options
+from tolk.settings import Settings
+
+FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
+
+
+def fetcher(sleeps: list[float], **changes) -> Fetcher:
+    return Fetcher(FetchOptions(**{**FAST.__dict__, **changes}), sleep=sleeps.append)
+
+
+BAD_LOCATIONS = [
+    "javascript:alert(1)",
+    "data:text/html,<p>hoi</p>",
+    "http://[::1",
+    "http://voor\x01beeld.nl/",
+    "ftp://example.nl/a.html",
+]
+
+
+@pytest.mark.parametrize("location", BAD_LOCATIONS)
+def test_a_redirect_anywhere_is_one_fetch_error(site, location):
+    site.paths["/weg.html"] = Response(b"", status=302, headers={"Location": location})
+    sleeps: list[float] = []
+    with fetcher(sleeps) as web, pytest.raises(FetchError, match="/weg.html: ") as error:
+        web.fetch(site.url("/weg.html"))
+    assert sleeps == []  # not retried: it cannot pass
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_a_feed_item_and_a_feed_redirecting_to_javascript_cost_only_themselves(
+    tmp_path, site, tiny_marian, seed_dir
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(sorted(seed_dir.glob("*.txt"))[0], folder)
+    seed = SEED_PAGES[0]
+    feed = site.rss([seed], bad=False).replace(
+        b"</channel>", f"<item><link>{site.url('/weg.html')}</link></item></channel>".encode()
+    )
+    site.paths["/feed-weg.rss"] = Response(feed, "application/rss+xml")
+    site.paths["/weg.html"] = Response(b"", status=302, headers={"Location": "javascript:x()"})
+    site.paths["/weg.rss"] = Response(b"", status=301, headers={"Location": "javascript:x()"})
+    out = tmp_path / "out"
+    sources = [folder, site.url("/feed-weg.rss"), site.url("/weg.rss")]
+    report = digest(sources, out, Settings(model=str(tiny_marian), fetch_retries=0))
+    failed = sorted(f.source_path for f in report.failures)
+    assert failed == [site.url("/weg.html"), site.url("/weg.rss")]
+    assert all("redirected to an address tolk cannot follow" in f.reason for f in report.failures)
+    assert report.translated == 2 and report.generation == 1  # the folder and the good page
+
+
+def test_a_page_that_never_ends_is_cut_at_the_total_limit_and_not_retried(site):
+    site.paths["/eindeloos.html"] = Response(b"", dribble=0.05)
+    sleeps: list[float] = []
+    with fetcher(sleeps, total_timeout=0.5, retry_delays=(1.0, 1.0)) as web:
+        with pytest.raises(FetchError, match="took over 0.5 s, tolk's limit for one page"):
+            web.fetch(site.url("/eindeloos.html"))
+    assert site.requests["/eindeloos.html"] == 1 and sleeps == []
+
+
+def test_a_host_past_its_budget_fails_its_other_pages_at_once(site):
+    urls = [site.url(f"/eindeloos-{n}.html") for n in range(4)]
+    for n in range(4):
+        site.paths[f"/eindeloos-{n}.html"] = Response(b"", dribble=0.05)
+    sleeps: list[float] = []
+    with fetcher(sleeps, total_timeout=0.3, host_budget=0.3, per_host=1) as web:
+        results = [result for _, result in web.fetch_many(urls)]
+    assert all(isinstance(r, FetchError) for r in results)
+    assert sum("over its budget of 0.3 s" in str(r) for r in results) == 3
+    assert sum(site.requests[f"/eindeloos-{n}.html"] for n in range(4)) == 1
+
+
+def test_the_page_limits_follow_the_fetch_timeout():
+    fetch = source_options(Settings(fetch_timeout=5.0)).fetch
+    assert (fetch.read_timeout, fetch.total_timeout, fetch.host_budget) == (5.0, 15.0, 45.0)
