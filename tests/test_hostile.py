@@ -5,6 +5,7 @@ Web cases use the local news site on 127.0.0.1; waits between retries are record
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -88,3 +89,57 @@ def test_a_host_past_its_budget_fails_its_other_pages_at_once(site):
 def test_the_page_limits_follow_the_fetch_timeout():
     fetch = source_options(Settings(fetch_timeout=5.0)).fetch
     assert (fetch.read_timeout, fetch.total_timeout, fetch.host_budget) == (5.0, 15.0, 45.0)
+
+
+def export_to(tmp_path, target, fmt="tmx"):
+    from click.testing import CliRunner
+
+    from tolk.cli import cli
+
+    out = tmp_path / "leeg"
+    out.mkdir(exist_ok=True)
+    return CliRunner().invoke(cli, ["export", str(out), "--format", fmt, "--to", str(target)])
+
+
+def test_export_refuses_a_fifo_a_folder_and_a_link_and_leaves_them(tmp_path):
+    import os
+
+    fifo, folder, real = tmp_path / "pijp", tmp_path / "map", tmp_path / "echt.tmx"
+    os.mkfifo(fifo)
+    folder.mkdir()
+    real.write_text("van iemand anders")
+    link = tmp_path / "link.tmx"
+    link.symlink_to(real)
+    for target, says in [
+        (fifo, "a FIFO (named pipe)"),
+        (folder, "a folder"),
+        (link, "a symbolic link; tolk replaces only regular files, never a link"),
+    ]:
+        result = export_to(tmp_path, target)
+        assert result.exit_code == 2, result.output
+        assert result.output.strip().splitlines()[-1].startswith(f"Error: {target}: {says}")
+    assert fifo.is_fifo() and folder.is_dir() and link.is_symlink()
+    assert real.read_text() == "van iemand anders"
+
+
+def test_export_refuses_a_character_device(tmp_path):
+    before = os.stat("/dev/null")
+    result = export_to(tmp_path, "/dev/null", "jsonl")
+    assert result.exit_code == 2 and "a character device" in result.output
+    assert os.stat("/dev/null").st_rdev == before.st_rdev  # still the device
+
+
+@pytest.mark.parametrize(("target", "fmt"), [("", "tmx"), (".", "jsonl"), (".", "moses")])
+def test_export_to_nothing_or_a_dot_is_one_line(tmp_path, target, fmt):
+    result = export_to(tmp_path, target, fmt)
+    assert result.exit_code == 2, result.output
+    assert "names a folder" in result.output and "Traceback" not in result.output
+
+
+def test_export_writes_a_regular_file_and_replaces_one(tmp_path):
+    from tolk.export import write_tmx
+
+    target = tmp_path / "uit.tmx"
+    target.write_text("oud")
+    assert write_tmx([], target) == 0
+    assert target.read_text().startswith("<?xml") and not target.is_symlink()

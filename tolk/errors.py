@@ -61,3 +61,7 @@ class FeedError(TolkError):
 
 class EmptyPage(TolkError):
     "A web page holds no article text that tolk can find."
+
+
+class ExportRefused(TolkError):
+    "An export target is not a regular file that tolk may replace."

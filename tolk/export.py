@@ -4,6 +4,7 @@ Each exporter takes an iterable of row dicts with the columns of `SENTENCES_SCHE
 be None in rows an older tolk wrote: unknown, treated as unflagged) and writes as it reads, so
 memory stays flat however large the store; `rows_from_batches` turns Parquet record batches into
 such rows. Files appear atomically: written under a temporary name and renamed when complete.
+A target must be absent or a regular file: a link, device, FIFO or folder is refused.
 Each returns the number of pairs it wrote.
 """
 
@@ -13,6 +14,7 @@ import json
 import math
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ from typing import TextIO
 import pyarrow as pa
 
 from tolk import __version__
+from tolk.errors import ExportRefused
 from tolk.records import SENTENCES_SCHEMA
 
 COLUMNS: tuple[str, ...] = tuple(SENTENCES_SCHEMA.names)
@@ -45,14 +48,52 @@ def _kept(rows: Iterable[Mapping], exclude_flagged: bool) -> Iterator[Mapping]:
             yield row
 
 
+def check_target(path: Path) -> None:
+    """Refuse a target that is not a regular file or absent: a link, device, FIFO or folder.
+
+    The rule for links: tolk never writes through one nor replaces one; give the real path.
+    """
+    shown = str(path) or "''"
+    if str(path) in ("", ".", "..") or path.name in ("", ".", ".."):
+        raise ExportRefused(f"{shown}: names a folder, not a file; give a file name with --to")
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise ExportRefused(f"{path}: cannot check the target ({error.strerror})") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise ExportRefused(
+            f"{path}: a symbolic link; tolk replaces only regular files, never a link: give "
+            "the path of the file itself"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise ExportRefused(
+            f"{path}: {kind}; tolk writes exports only as regular files: give a file name"
+        )
+
+
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+}
+
+
 @contextmanager
 def _atomic_text(path: Path) -> Iterator[TextIO]:
     """Open a temporary file beside `path` and rename it over `path` only if all went well."""
+    check_target(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)  # a leftover, or a link planted there: never written through
     try:
-        with tmp.open("w", encoding="utf-8", newline="") as out:
+        with tmp.open("x", encoding="utf-8", newline="") as out:
             yield out
+        check_target(path)  # once more: something may have taken its place meanwhile
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -122,6 +163,8 @@ def moses_line(text: str) -> str:
 def write_moses(rows: Iterable[Mapping], prefix: Path, *, exclude_flagged: bool = False) -> int:
     """Write sentence pairs as line-aligned plain text: `PREFIX.nl` and `PREFIX.en`."""
     count = 0
+    if prefix.name in ("", ".", ".."):
+        raise ExportRefused(f"{prefix}: names a folder, not a file prefix; give one with --to")
     nl_path, en_path = (prefix.with_name(f"{prefix.name}.{lang}") for lang in ("nl", "en"))
     # Both files are complete before either is renamed; the renames follow each other at once.
     with ExitStack() as stack:
