@@ -143,3 +143,116 @@ def test_export_writes_a_regular_file_and_replaces_one(tmp_path):
     target.write_text("oud")
     assert write_tmx([], target) == 0
     assert target.read_text().startswith("<?xml") and not target.is_symlink()
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory, tiny_marian, seed_dir):
+    """Give an output folder of two articles, committed once (copy it before changing it)."""
+    root = tmp_path_factory.mktemp("stored")
+    folder = root / "in"
+    folder.mkdir()
+    for path in sorted(seed_dir.glob("*.txt"))[1:3]:
+        shutil.copy(path, folder)
+    digest([folder], root / "out", Settings(model=str(tiny_marian)))
+    return root
+
+
+def copy_of(stored, tmp_path):
+    shutil.copytree(stored / "in", tmp_path / "in")
+    shutil.copytree(stored / "out", tmp_path / "out", symlinks=True)
+    return tmp_path / "in", tmp_path / "out"
+
+
+@pytest.mark.parametrize("name", ["articles", "site", "tables", ".tolk", "fetched"])
+def test_a_linked_folder_of_the_store_is_refused_before_any_work(tmp_path, name):
+    from tolk.errors import OutputError
+    from tolk.store import OutputStore
+
+    elsewhere = tmp_path / "elders"
+    elsewhere.mkdir()
+    (elsewhere / "van-iemand.md").write_text("niet van tolk")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / name).symlink_to(elsewhere)
+    with pytest.raises(OutputError, match=f"{name}: a symbolic link .*replace the link"):
+        OutputStore(out).open()
+    assert [p.name for p in elsewhere.iterdir()] == ["van-iemand.md"]
+    assert not (out / ".tolk" / "lock").exists() or name == ".tolk"
+
+
+def test_a_view_is_never_written_through_a_link_made_after_opening(tmp_path):
+    from tolk.errors import OutputError
+    from tolk.store import OutputStore
+
+    elsewhere = tmp_path / "elders"
+    elsewhere.mkdir()
+    with OutputStore(tmp_path / "out") as store:
+        (tmp_path / "out" / "articles").symlink_to(elsewhere)
+        with pytest.raises(OutputError, match="leads out of the output folder"):
+            store.write_view("articles/a.md", "x")
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_current_link_that_leaves_the_folder_is_not_followed_and_is_repaired(tmp_path, stored):
+    from tolk.errors import OutputError
+    from tolk.store import OutputStore
+    from tolk.store.reader import read_tables
+
+    _, out = copy_of(stored, tmp_path)
+    elsewhere = tmp_path / "elders"
+    shutil.copytree(out / "tables" / "000001", elsewhere / "000001")
+    (out / "tables" / "current").unlink()
+    (out / "tables" / "current").symlink_to(elsewhere / "000001")
+    with pytest.raises(OutputError, match="does not point at a generation of this folder"):
+        read_tables(out)
+    with OutputStore(out) as store:
+        assert store.generation.number == 1
+        assert any("tables/current pointed at" in note for note in store.notes)
+    assert os.readlink(out / "tables" / "current") == "000001"
+    assert read_tables(out)["articles.parquet"].num_rows == 2
+
+
+@pytest.mark.slow
+def test_a_manifest_claiming_a_newer_schema_is_refused_and_kept(tmp_path, stored):
+    import json
+
+    from tolk.errors import StoreTooNew
+    from tolk.store import OutputStore
+
+    _, out = copy_of(stored, tmp_path)
+    manifest = out / "tables" / "000001" / "manifest.json"
+    record = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**record, "schema_version": 99}))
+    before = manifest.read_bytes()
+    with pytest.raises(StoreTooNew, match="claims store schema 99"):
+        OutputStore(out).open()
+    assert manifest.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_a_lost_article_is_named_by_id_and_its_pages_removed(tmp_path, stored, tiny_marian):
+    folder, out = copy_of(stored, tmp_path)
+    first, second = sorted(p.stem for p in folder.glob("*.txt"))
+    (out / "tables" / "current" / "sentences.parquet").write_bytes(b"broken")
+    (folder / f"{second}.txt").unlink()
+    report = digest([folder], out, Settings(model=str(tiny_marian)))
+    [lost] = report.failures
+    assert lost.article_id == second and lost.reason.startswith(f"article {second!r}: ")
+    assert not (out / "articles" / f"{second}.md").exists()
+    assert not (out / "articles" / f"{second}.en.md").exists()
+    assert not (out / "site" / f"{second}.html").exists()
+    assert (out / "articles" / f"{first}.md").exists()
+
+
+@pytest.mark.slow
+def test_the_same_id_from_another_source_in_a_later_run_is_named(tmp_path, stored, tiny_marian):
+    folder, out = copy_of(stored, tmp_path)
+    first = sorted(p.stem for p in folder.glob("*.txt"))[0]
+    other = tmp_path / "ander"
+    other.mkdir()
+    (other / f"{first}.txt").write_text("Een heel ander artikel over de kaasmarkt in Gouda.\n")
+    report = digest([other], out, Settings(model=str(tiny_marian)))
+    [note] = [n for n in report.notes if "replaces the one stored" in n]
+    assert f"article {first!r} from {other / (first + '.txt')}" in note
+    assert f"stored from {stored / 'in' / (first + '.txt')} " in note

@@ -251,7 +251,8 @@ def digest(
         report.digest_page = str(Path(output_dir) / digest_page) if digest_page else None
         report.notes = list(store.notes)
         report.failures.extend(
-            Failure(i, str(output_dir), LOST) for i in sorted(store.lost - translated)
+            Failure(i, str(output_dir), f"article {i!r}: {LOST}")
+            for i in sorted(store.lost - translated)
         )
         counts = store.generation.manifest if store.generation else {}
         report.stored_articles = counts.get("articles", 0)
@@ -265,8 +266,8 @@ def digest(
 
 
 LOST = (
-    "the stored rows of this article were damaged and have been dropped; give its source "
-    "again to translate it anew"
+    "the stored rows of this article were damaged and have been dropped, and its pages "
+    "removed; give its source again to translate it anew"
 )
 
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 from tolk.errors import OutputError
 from tolk.store.tables import (
     ARTICLES_FILE,
+    CURRENT,
     SENTENCES_FILE,
     TABLES_DIR,
     Generation,
@@ -34,7 +35,13 @@ def current_generation(root: Path) -> Generation | None:
             return load_generation(tables, number)
     except Unreadable as error:
         raise OutputError(f"{error}; run tolk on the folder again to repair it") from None
-    if (root / ARTICLES_FILE).is_file():
+    if (tables / CURRENT).is_symlink():
+        raise OutputError(
+            f"{tables / CURRENT}: does not point at a generation of this folder; run tolk on "
+            "the folder again to repair it"
+        )
+    legacy = root / ARTICLES_FILE  # tolk 0.1.0 wrote the tables themselves, never links
+    if legacy.is_file() and not legacy.is_symlink():
         return Generation(0, root)
     return None
 

@@ -32,7 +32,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tolk.errors import OutputError
+from tolk import __version__
+from tolk.errors import OutputError, StoreTooNew
 from tolk.records import (
     ARTICLES_SCHEMA,
     SCHEMA_VERSION,
@@ -66,6 +67,9 @@ from tolk.store.tables import (
 )
 
 STATE_DIR = ".tolk"
+# The folders tolk writes in; none may be a link (see `_refuse_links`). "archive" holds the
+# monthly index pages (tolk.write_markdown), "fetched" the page archive.
+OWN_FOLDERS = ("articles", "site", "runs", "archive", "tables", "fetched", STATE_DIR)
 ARCHIVE_DIR = "fetched"
 STAGING_DIR = "staging"
 DAMAGED_DIR = "damaged"
@@ -171,6 +175,7 @@ class OutputStore:
                 f"{self.root}: cannot write here (permission denied); fix the folder's "
                 "permissions or choose another --out"
             )
+        self._refuse_links()
         self.lock.acquire()
         try:
             self._sweep()
@@ -192,6 +197,19 @@ class OutputStore:
         if staging.exists() and not any(staging.iterdir()):
             staging.rmdir()
         self.lock.release()
+
+    def _refuse_links(self) -> None:
+        """Refuse a folder whose own folders are links: tolk would write wherever they lead."""
+        folders = [self.root / name for name in OWN_FOLDERS]
+        if self.archive.root.is_dir() and not self.archive.root.is_symlink():
+            folders += [*self.archive.root.glob("*"), *self.archive.root.glob("*/*")]
+        for folder in folders:
+            if folder.is_symlink():
+                raise OutputError(
+                    f"{folder}: a symbolic link (to {os.readlink(folder)}); tolk writes only "
+                    "inside the output folder: replace the link by a real folder, or choose "
+                    "another --out"
+                )
 
     def _staging(self) -> Path:
         return self.state / STAGING_DIR / self.run_id
@@ -225,6 +243,13 @@ class OutputStore:
         candidates = self._candidates()
         unreadable: set[str] = set()
         for generation in candidates:
+            claimed = generation.manifest.get("schema_version", 1)
+            if not isinstance(claimed, int) or claimed > SCHEMA_VERSION:
+                raise StoreTooNew(
+                    f"{generation.path}: its manifest claims store schema {claimed!r}; this tolk "
+                    f"{__version__} reads up to schema {SCHEMA_VERSION}: upgrade tolk, or choose "
+                    "another --out"
+                )
             try:
                 self.stored, self.damaged = self._inspect(generation)
             except Unreadable as error:
@@ -239,6 +264,12 @@ class OutputStore:
                     f"the newest tables were damaged; went back to generation {generation.number}"
                     f" ({generation.manifest.get('committed_at', 'an earlier run')}): articles "
                     "changed since then are translated again when their sources are given"
+                )
+                replace_symlink(self.tables / CURRENT, generation.path.name)
+            elif generation.number and _link_target(self.tables / CURRENT) != generation.path.name:
+                self._note(
+                    f"tables/current pointed at {_link_target(self.tables / CURRENT)!r}, not at "
+                    f"a generation of this folder: repaired to {generation.path.name}"
                 )
                 replace_symlink(self.tables / CURRENT, generation.path.name)
             return
@@ -266,7 +297,8 @@ class OutputStore:
             except Unreadable as error:
                 self._set_aside(Generation(number, generation_dir(self.tables, number)), str(error))
         legacy = Generation(0, self.root)
-        if not found and (self.root / ARTICLES_FILE).is_file():
+        legacy_file = self.root / ARTICLES_FILE  # tolk 0.1.0 wrote files, never links
+        if not found and legacy_file.is_file() and not legacy_file.is_symlink():
             found.append(legacy)  # written by tolk 0.1.0: upgraded at the next commit
         return found
 
@@ -371,7 +403,25 @@ class OutputStore:
         """Split a chunk into articles whose stored output still holds and articles to translate."""
         reuse = [a.id for a in articles if self.stored.get(a.id) == keys[a.id]]
         taken = set(reuse)
-        return Plan(reuse, [a for a in articles if a.id not in taken])
+        work = [a for a in articles if a.id not in taken]
+        self._name_collisions([a for a in work if a.id in self.stored])
+        return Plan(reuse, work)
+
+    def _name_collisions(self, changed: Sequence[Article]) -> None:
+        """Note each changed article whose stored namesake came from another source."""
+        if not changed or self.generation is None:
+            return
+        ids = sorted({a.id for a in changed})
+        rows = self.generation.read(ARTICLES_FILE, ["id", "source_path"], [("id", "in", ids)])
+        before = dict(zip(rows["id"].to_pylist(), rows["source_path"].to_pylist(), strict=True))
+        for article in changed:
+            old = before.get(article.id)
+            if old is not None and old != article.source_path:
+                self._note(
+                    f"article {article.id!r} from {article.source_path} replaces the one stored "
+                    f"from {old} (same id, other source, other text); if they are different "
+                    "articles, rename one of them or give the table an id column"
+                )
 
     def stage(self, digests: Sequence[Digest]) -> None:
         """Stage a chunk's digests; seal the part every `checkpoint_chunks` chunks."""
@@ -555,8 +605,27 @@ class OutputStore:
         return changed
 
     def write_view(self, relative: str, text: str) -> None:
-        """Write one derived view file (a page or an index) atomically."""
-        write_text(self.root / relative, text)
+        """Write one derived view file (a page or an index) atomically, inside the folder."""
+        path = self.root / relative
+        where = Path(os.path.realpath(path.parent))
+        if not where.is_relative_to(os.path.realpath(self.root)):
+            raise OutputError(
+                f"{path.parent}: leads out of the output folder (to {where}); tolk writes only "
+                "inside it: replace the link by a real folder"
+            )
+        write_text(path, text)
+
+    def remove_view(self, relative: str) -> bool:
+        """Remove one view file, if it is there (never through a link); say whether it was."""
+        path = self.root / relative
+        if not Path(os.path.realpath(path.parent)).is_relative_to(os.path.realpath(self.root)):
+            return False
+        with io_errors(path, "remove the page"):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                return False
+        return True
 
     def view_exists(self, relative: str) -> bool:
         return (self.root / relative).exists()
@@ -573,6 +642,13 @@ class OutputStore:
 
     def owner_text(self) -> str:
         return describe_owner(self.lock.owner())
+
+
+def _link_target(link: Path) -> str | None:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
 
 
 __all__ = ["Commit", "OutputStore", "Plan", "write_table"]

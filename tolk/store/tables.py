@@ -130,8 +130,8 @@ def current_number(tables: Path) -> int | None:
         target = os.readlink(link)
     except OSError:
         return None
-    name = Path(target).name
-    return int(name) if name.isdigit() else None
+    # Only a generation of this folder counts: a link that leads elsewhere is not followed.
+    return int(target) if target.isdigit() else None
 
 
 def load_generation(tables: Path, number: int) -> Generation:

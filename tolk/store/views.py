@@ -13,7 +13,8 @@ never the other way round:
 After a commit, the views of the articles it changed are rewritten, and so are those that are
 missing (deleted by hand, or of a kind an older tolk did not write) or stale (a run died
 between its commit and its views); then the indexes, and `.tolk/views.json` records the
-generation the views now show. A run digest belongs to a generation, so one lost to a crash is
+generation the views now show. The pages of an article whose rows were lost are removed. A
+run digest belongs to a generation, so one lost to a crash is
 written by the next run.
 """
 
@@ -125,6 +126,9 @@ def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> str | None
     for digest in store.digests(todo):
         for view in ARTICLE_VIEWS:
             store.write_view(view.path(digest.article.id), view.render(digest))
+    for article_id in store.lost - set(store.stored):  # its rows are gone: so go its pages
+        for view in ARTICLE_VIEWS:
+            store.remove_view(view.path(article_id))
     rows = store.articles(INDEX_COLUMNS).to_pylist()
     for path, text in render_indexes(rows).items():
         store.write_view(path, text)
