@@ -256,3 +256,97 @@ def test_the_same_id_from_another_source_in_a_later_run_is_named(tmp_path, store
     [note] = [n for n in report.notes if "replaces the one stored" in n]
     assert f"article {first!r} from {other / (first + '.txt')}" in note
     assert f"stored from {stored / 'in' / (first + '.txt')} " in note
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--max-article-bytes", "1e20"], "'1e20' is not a valid integer"),
+        (["--max-article-bytes", str(10**20)], "is not in the range 1<=x<=1000000000"),
+        (["--fetch-timeout", "nan"], "'nan' is not a finite number"),
+        (["--fetch-timeout", "inf"], "is not in the range"),
+        (["--lock-timeout", "nan"], "'nan' is not a finite number"),
+        (["--threads", "100000"], "is not in the range 0<=x<=1024"),
+        (["--beams", "1000000"], "is not in the range 0<=x<=64"),
+        (["http://[::1"], "http://[::1: not a valid URL"),
+        (["http:///pad"], "the URL names no host"),
+    ],
+)
+def test_a_bad_option_or_source_is_one_line_and_exit_2(tmp_path, args, says):
+    from click.testing import CliRunner
+
+    from tolk.cli import cli
+
+    source = [] if args[0].startswith("http") else [str(tmp_path)]
+    result = CliRunner().invoke(cli, ["run", *source, *args, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert says in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"fetch_timeout": float("nan")},
+        {"lock_timeout": float("inf")},
+        {"threads": 100_000},
+        {"beams": 10**6},
+        {"max_article_bytes": 10**20},
+        {"key_points": (1, 10**6)},
+    ],
+)
+def test_settings_refuse_values_out_of_range(changes):
+    with pytest.raises(ValueError, match="out of range"):
+        Settings(**changes)
+
+
+def test_eval_on_empty_files_is_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from tolk.cli import cli
+
+    (tmp_path / "src.nl").write_text("")
+    (tmp_path / "ref.en").write_text("")
+    args = ["eval", "--src", str(tmp_path / "src.nl"), "--ref", str(tmp_path / "ref.en")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "no sentences" in result.output, result.output
+
+
+def test_a_full_disk_at_lock_time_is_one_error_and_leaves_the_lock_free(tmp_path, monkeypatch):
+    import errno
+
+    from tolk.errors import OutputError
+    from tolk.store.lock import FolderLock
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    lock = FolderLock(tmp_path / ".tolk" / "lock", 0.0)
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "pwrite", full)
+        with pytest.raises(OutputError, match="No space left on device.*free some disk space"):
+            lock.acquire()
+    again = FolderLock(tmp_path / ".tolk" / "lock", 0.0)
+    again.acquire()  # not held by the failed attempt
+    again.release()
+
+
+def test_a_nan_lock_timeout_is_refused_by_the_lock_itself(tmp_path):
+    from tolk.store.lock import FolderLock
+
+    with pytest.raises(ValueError, match="finite"):
+        FolderLock(tmp_path / "lock", float("nan"))
+
+
+def test_models_convert_refuses_a_pickle_only_folder_before_torch(tmp_path, tiny_marian):
+    from click.testing import CliRunner
+
+    from tolk.cli import cli
+
+    pickled = tmp_path / "pickled"
+    shutil.copytree(tiny_marian, pickled)
+    (pickled / "model.safetensors").rename(pickled / "pytorch_model.bin")
+    result = CliRunner().invoke(cli, ["models", "convert", str(pickled), "--no-tune"])
+    assert result.exit_code == 2, result.output
+    assert "holds no model.safetensors" in result.output
+    assert not list(tmp_path.glob("*ct2*"))

@@ -6,6 +6,7 @@ usable model, or an output folder that cannot be used.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import fields
@@ -22,6 +23,7 @@ from tolk.settings import (
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SOURCES,
     DEFAULTS,
+    LIMITS,
     TORCH_DTYPES,
     Settings,
     setting_help,
@@ -29,22 +31,31 @@ from tolk.settings import (
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
-# How each setting is typed on the command line; the defaults and help come from Settings.
+
+class FiniteFloatRange(click.FloatRange):
+    """A float within a range, refusing NaN and infinity (click's FloatRange lets NaN pass)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; give {self.min:g} to {self.max:g}")
+        return number
+
+
+def ranged(name: str) -> click.ParamType:
+    """Give the command-line type of a numeric setting, its range taken from Settings."""
+    low, high = LIMITS[name]
+    if isinstance(low, int):
+        return click.IntRange(low, high)
+    return FiniteFloatRange(low, high)
+
+
+# How each setting is typed on the command line; the defaults, help and ranges come from Settings.
 _CLI_TYPES = {
     "backend": click.Choice(BACKEND_CHOICES),
-    "beams": click.IntRange(min=0),
-    "key_points": (click.IntRange(min=1), click.IntRange(min=1)),
-    "threads": click.IntRange(min=0),
+    "key_points": (ranged("key_points"), ranged("key_points")),
     "torch_dtype": click.Choice(TORCH_DTYPES),
-    "max_batch_tokens": click.IntRange(min=64),
-    "chunk_articles": click.IntRange(min=1),
-    "checkpoint_chunks": click.IntRange(min=1),
-    "lock_timeout": click.FloatRange(min=0),
-    "max_article_bytes": click.IntRange(min=1),
-    "max_page_bytes": click.IntRange(min=1),
-    "fetch_timeout": click.FloatRange(min=0.1),
-    "fetch_retries": click.IntRange(min=0, max=10),
-}
+} | {name: ranged(name) for name in LIMITS if name != "key_points"}
 
 
 def _quiet_prefect() -> None:
@@ -285,14 +296,14 @@ def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
 )
 @click.option(
     "--beams",
-    type=click.IntRange(min=0),
+    type=ranged("beams"),
     default=DEFAULTS.beams,
     show_default=True,
     help=setting_help("beams"),
 )
 @click.option(
     "--threads",
-    type=click.IntRange(min=0),
+    type=ranged("threads"),
     default=0,
     show_default=True,
     help=setting_help("threads"),
@@ -527,7 +538,7 @@ def _tune(info, threads: int) -> None:
 
 @models.command("tune")
 @click.argument("name", default=DEFAULT_MODEL)
-@click.option("--threads", type=click.IntRange(min=0), default=0, help=setting_help("threads"))
+@click.option("--threads", type=ranged("threads"), default=0, help=setting_help("threads"))
 def models_tune(name: str, threads: int) -> None:
     """Measure the ct2 backend's settings on this CPU; keep the fastest that changes nothing.
 
@@ -556,7 +567,7 @@ def models_tune(name: str, threads: int) -> None:
 )
 @click.option(
     "--beams",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, LIMITS["beams"][1]),
     default=DEFAULTS.beams,
     show_default=True,
     help="Beams to translate the corpus with.",
@@ -613,7 +624,7 @@ def models_shortlist(name: str, corpus: tuple[str, ...], beams: int, frequent: i
 )
 @click.option(
     "--threads",
-    type=click.IntRange(min=0),
+    type=ranged("threads"),
     default=0,
     show_default=True,
     help="CPU threads for every variant; 0 uses every core this process may use.",

@@ -71,6 +71,12 @@ def convert(
             f"{source.path} is already a CTranslate2 model; convert the transformers model it "
             "came from"
         )
+    if not (source.path / "model.safetensors").exists():  # the converter would unpickle .bin
+        raise ModelLoadError(
+            f"{source.path} holds no model.safetensors: its pytorch_model.bin is a pickle, which "
+            "can run code when loaded, so tolk converts safetensors weights only; get them with "
+            "`tolk models pull`"
+        )
     quantization = quantization or default_quantization()
     if quantization not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {quantization!r}; use one of {QUANTIZATIONS}")

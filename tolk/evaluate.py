@@ -49,6 +49,16 @@ class TestSet:
     references: list[str]
 
 
+def _lines(path: Path) -> list[str]:
+    """Read a test file's lines; a file that is not UTF-8 text is a ValueError naming it."""
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8"
+        ) from None
+
+
 def load_test_set(src: Path | None = None, ref: Path | None = None, limit: int = 0) -> TestSet:
     """Read a line-aligned test set (default: FLORES-200 devtest nl->en); `limit` > 0 cuts it."""
     if (src is None) != (ref is None):
@@ -60,8 +70,9 @@ def load_test_set(src: Path | None = None, ref: Path | None = None, limit: int =
         references = folder.joinpath("eng_Latn.devtest").read_text(encoding="utf-8").splitlines()
     else:
         name = Path(src).name
-        sources = Path(src).read_text(encoding="utf-8").splitlines()
-        references = Path(ref).read_text(encoding="utf-8").splitlines()
+        sources, references = _lines(Path(src)), _lines(Path(ref))
+    if not sources:
+        raise ValueError(f"{src}: no sentences; give a file of Dutch sentences, one per line")
     if len(sources) != len(references):
         raise ValueError(
             f"{src or FLORES}: {len(sources)} source lines but {len(references)} reference "

@@ -18,6 +18,36 @@ BACKEND_CHOICES = ("auto", "torch", "ct2")
 TORCH_DTYPES = ("float32", "bfloat16")
 
 
+# The range of every numeric setting, declared once: Settings refuses a value outside it (or
+# a NaN or infinity), and the command line derives its option types from it. The highs are far
+# past any real use; they stop a typo from exhausting memory or waiting forever.
+LIMITS: dict[str, tuple[float, float]] = {
+    "beams": (0, 64),
+    "key_points": (1, 50),
+    "threads": (0, 1024),
+    "max_batch_tokens": (64, 1_000_000),
+    "chunk_articles": (1, 10_000),
+    "checkpoint_chunks": (1, 10_000),
+    "lock_timeout": (0.0, 7 * 24 * 3600.0),
+    "max_article_bytes": (1, 1_000_000_000),
+    "max_page_bytes": (1, 1_000_000_000),
+    "fetch_timeout": (0.1, 600.0),
+    "fetch_retries": (0, 10),
+}
+
+
+def out_of_range(name: str, value: object) -> str | None:
+    """Say why a value is outside a setting's range, or None when it is within."""
+    low, high = LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{name} = {value!r} is not a number"
+    if isinstance(low, int) and not isinstance(value, int):
+        return f"{name} = {value!r} is not a whole number"
+    if not (low <= value <= high):  # False for NaN too
+        return f"{name} = {value!r} is out of range: give {low} to {high}"
+    return None
+
+
 def _setting(default: Any, help: str, *, output: bool = False, cli: bool = True) -> Any:
     return field(default=default, metadata={"help": help, "output": output, "cli": cli})
 
@@ -90,9 +120,10 @@ class Settings:
         low, high = self.key_points
         if not 1 <= low <= high:
             raise ValueError(f"key points {low}-{high}: need 1 <= fewest <= most")
-        for name in ("beams", "threads", "fetch_retries", "chunk_articles", "checkpoint_chunks"):
-            if getattr(self, name) < (0 if name in ("beams", "threads", "fetch_retries") else 1):
-                raise ValueError(f"{name} = {getattr(self, name)} is out of range")
+        for name in LIMITS:
+            for value in self.key_points if name == "key_points" else (getattr(self, name),):
+                if problem := out_of_range(name, value):
+                    raise ValueError(problem)
         # Prefect and JSON hand lists back where tuples went in.
         object.__setattr__(self, "key_points", tuple(self.key_points))
         object.__setattr__(self, "columns", tuple(tuple(c) for c in self.columns))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import math
 import os
 import socket
 import sys
@@ -48,6 +49,8 @@ class FolderLock:
 
     def __init__(self, path: Path, timeout: float, log: logging.Logger | None = None) -> None:
         self.path = path
+        if not 0 <= timeout < math.inf:  # a NaN deadline would never come
+            raise ValueError(f"lock timeout {timeout!r}: give a finite number of seconds >= 0")
         self.timeout = timeout
         self.log = log or logging.getLogger("tolk")
         self._fd: int | None = None
@@ -97,9 +100,15 @@ class FolderLock:
                 "which ended without releasing it; cleaning up what it left"
             )
         record = json.dumps(_owner()).encode()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, record, 0)
-        os.fsync(fd)
+        try:
+            with io_errors(self.path, "write the lock file"):  # a full disk, say
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, record, 0)
+                os.fsync(fd)
+        except BaseException:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise
         self._fd = fd
 
     def release(self) -> None:
