@@ -43,6 +43,7 @@ class Page:
     date: str | None  # YYYY-MM-DD (or YYYY-MM) when known
     url: str | None  # the page's canonical address, when it names one
     paragraphs: tuple[Paragraph, ...]
+    warnings: tuple[str, ...] = ()  # what a reader should check, e.g. a wrong charset label
 
 
 def clean(text: str) -> str:
@@ -82,25 +83,48 @@ def mark_captions(tree) -> None:
         parent.replace(figure, paragraph)
 
 
-def _load(html: bytes | str, charset: str | None):
+def decode_page(html: bytes, charset: str, source: str) -> tuple[str | bytes, list[str]]:
+    """Decode a page by its label; bytes that do not fit it are said in a warning.
+
+    A page labelled UTF-8 that holds cp1252 bytes would otherwise become U+FFFD text, and be
+    translated and published so with no word said: when its few non-ASCII characters are
+    mostly not UTF-8, it is read as cp1252. A UTF-8 page with a stray byte or two keeps UTF-8
+    (U+FFFD for those bytes). Either way the article carries a warning. An unknown label: the
+    page's <meta> decides.
+    """
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        return html, []
+    try:
+        return html.decode(charset), []
+    except UnicodeDecodeError as error:
+        why = f"{error.reason} at byte {error.start}"
+    text = html.decode(charset, errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for c in text if ord(c) > 127) - bad
+    if name == "utf-8" and good < bad:
+        text, how = html.decode("cp1252", errors="replace"), "read as cp1252"
+    else:
+        how = f"{bad} bytes replaced by U+FFFD"
+    return text, [
+        f"{source}: labelled {charset} but not valid {charset} ({why}); {how}: check the "
+        "accents in the original"
+    ]
+
+
+def _load(html: bytes | str):
     from trafilatura import load_html
 
-    if isinstance(html, bytes) and charset:
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            pass  # an unknown charset: let the page's own <meta> decide
-        else:
-            html = html.decode(charset, errors="replace")
     if isinstance(html, str):  # lxml refuses text that still declares an encoding
         html = re.sub(r"^\s*<\?xml[^>]*>", "", html)
     return load_html(html)
 
 
-def _extract_xml(html: bytes | str, url: str | None, charset: str | None) -> str | None:
+def _extract_xml(html: bytes | str, url: str | None) -> str | None:
     import trafilatura
 
-    tree = _load(html, charset)
+    tree = _load(html)
     if tree is None:
         return None
     mark_captions(tree)
@@ -158,8 +182,11 @@ def extract_page(
     `source` names the page in errors (its URL or file); `url` is where it was fetched from.
     Raise `EmptyPage` when no article text is found.
     """
+    warnings: list[str] = []
+    if isinstance(html, bytes) and charset:
+        html, warnings = decode_page(html, charset, source)
     try:
-        xml = _extract_xml(html, url, charset)
+        xml = _extract_xml(html, url)
     except Exception as error:  # noqa: BLE001 - a parser failing on one page must not stop others
         raise EmptyPage(
             f"{source}: the page could not be parsed ({type(error).__name__}: {error}); "
@@ -191,6 +218,7 @@ def extract_page(
         date=date or (page_date if page_date and _ISO_DATE.fullmatch(page_date) else None),
         url=page_url if page_url and page_url.startswith(("http://", "https://")) else None,
         paragraphs=tuple(Paragraph(i, kind, text) for i, (kind, text) in enumerate(typed)),
+        warnings=tuple(warnings),
     )
 
 
@@ -204,6 +232,7 @@ def page_article(
         sha256=content_sha256(page.paragraphs, page.date, url),
         date=page.date,
         paragraphs=page.paragraphs,
+        warnings=page.warnings,
         url=url,
         source_kind=source_kind,
     )
