@@ -383,3 +383,18 @@ def test_a_utf8_page_with_one_stray_byte_keeps_its_accents():
     page = "<p>Één café, één crème brûlée: €5.</p>".encode() + b"\xff"
     text, [warning] = decode_page(page, "utf-8", "x")
     assert "Één café" in text and "1 bytes replaced by U+FFFD" in warning
+
+
+def test_a_json_line_far_over_the_limit_fails_unparsed_and_alone(tmp_path):
+    import json
+
+    from tolk.sources import SourceOptions, list_items
+
+    table = tmp_path / "groot.jsonl"
+    with table.open("w") as out:
+        out.write(json.dumps({"id": "klein", "text": "Het regent."}) + "\n")
+        out.write(json.dumps({"id": "groot", "text": "x" * 800_000}) + "\n")
+    items, failures, _ = list_items([table], SourceOptions(max_file_bytes=100_000))
+    assert [i.id for i in items] == ["klein"]
+    [failure] = failures
+    assert "#row 2: the line is 0.8 MB, over the limit of 0.1 MB per article" in failure.reason

@@ -254,7 +254,8 @@ def list_items(
                 listing.folder(Path(spec))
             elif kind == "table":
                 path = Path(spec)
-                listing.rows(table_rows(path, options.columns), shown(path), path.stem)
+                rows = table_rows(path, options.columns, options.max_file_bytes)
+                listing.rows(rows, shown(path), path.stem)
             elif kind == "file":  # named on purpose: a link may lead anywhere
                 path = Path(spec)
                 if not listing.file(path, Path(os.path.realpath(path)).parent, str(path)):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tolk.errors import BadTable, UnreadableArticle
-from tolk.files import shown
+from tolk.files import megabytes, shown
 from tolk.ids import content_sha256
 from tolk.read import clean_text, parse
 from tolk.records import Article, Paragraph
@@ -134,7 +134,7 @@ def check_row(values: Mapping[str, object], origin: str, columns: ColumnMap = ()
 
 
 def table_rows(
-    path: Path, columns: ColumnMap = ()
+    path: Path, columns: ColumnMap = (), max_text_bytes: int | None = None
 ) -> Iterator[tuple[int, Mapping[str, object] | BadTable]]:
     """Yield each row of a table file by number, or the error that spoils that row alone."""
     import pandas as pd
@@ -146,7 +146,7 @@ def table_rows(
         elif suffix == ".parquet":
             frame = pd.read_parquet(path)
         elif suffix in (".jsonl", ".ndjson"):
-            yield from _json_lines(path, columns)
+            yield from _json_lines(path, columns, max_text_bytes)
             return
         else:
             raise BadTable(
@@ -184,23 +184,43 @@ def require_columns(found: Sequence[object], where: str, columns: ColumnMap = ()
 
 
 def _json_lines(
-    path: Path, columns: ColumnMap
+    path: Path, columns: ColumnMap, max_text_bytes: int | None = None
 ) -> Iterator[tuple[int, Mapping[str, object] | BadTable]]:
-    with open(path, encoding="utf-8-sig") as file:
-        lines = [line for line in file if line.strip()]
+    # A line this long cannot hold a text within the limit, even escaped (\uXXXX: 6 bytes a
+    # character): it fails unparsed, so a huge cell costs its line once, not its parse too.
+    longest = None if max_text_bytes is None else 6 * max_text_bytes + 65_536
     rows: list[tuple[int, Mapping[str, object] | BadTable]] = []
     keys: dict[str, None] = {}
-    for number, line in enumerate(lines, 1):
-        origin = f"{shown(path)}#row {number}"
-        try:
-            value = json.loads(line.strip())
-        except json.JSONDecodeError as error:
-            rows.append((number, BadTable(f"{origin}: not valid JSON ({error}); fix the line")))
-            continue
-        if not isinstance(value, dict):
-            rows.append((number, BadTable(f"{origin}: not a JSON object; write one per line")))
-            continue
-        keys.update(dict.fromkeys(value))
-        rows.append((number, value))
+    with open(path, encoding="utf-8-sig") as file:
+        lines = (line for line in file if line.strip())
+        for number, line in enumerate(lines, 1):
+            origin = f"{shown(path)}#row {number}"
+            if longest is not None and len(line) > longest:
+                size = megabytes(len(line.encode("utf-8", "surrogatepass")))
+                rows.append(
+                    (
+                        number,
+                        BadTable(
+                            f"{origin}: the line is {size}, over the limit of "
+                            f"{megabytes(max_text_bytes)} per article; split it into articles"
+                        ),
+                    )
+                )
+                continue
+            _json_row(line, origin, number, rows, keys)
     require_columns(list(keys), shown(path), columns)
     yield from rows
+
+
+def _json_row(line: str, origin: str, number: int, rows: list, keys: dict[str, None]) -> None:
+    """Parse one JSON line into `rows` (a dict, or the error that spoils it); note its keys."""
+    try:
+        value = json.loads(line.strip())
+    except json.JSONDecodeError as error:
+        rows.append((number, BadTable(f"{origin}: not valid JSON ({error}); fix the line")))
+        return
+    if not isinstance(value, dict):
+        rows.append((number, BadTable(f"{origin}: not a JSON object; write one per line")))
+        return
+    keys.update(dict.fromkeys(value))
+    rows.append((number, value))
