@@ -352,18 +352,13 @@ def test_models_convert_refuses_a_pickle_only_folder_before_torch(tmp_path, tiny
     assert not list(tmp_path.glob("*ct2*"))
 
 
-@pytest.mark.parametrize(
-    ("text", "reads", "how"),
-    [
-        ("Het café in Curaçao is één dag dicht. " * 3, "café in Curaçao", "read as cp1252"),
-    ],
-)
-def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site, text, reads, how):
+def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site):
     from newssite import article_page
 
     from tolk.sources import SourceOptions, list_items, read_items
 
     seed = SEED_PAGES[0]
+    text = "Het café in Curaçao is één dag dicht. " * 3
     page = article_page(seed, site.base, text).decode("utf-8").encode("cp1252")
     site.paths["/fout.html"] = Response(page, "text/html; charset=utf-8")
     feed = f'<rss version="2.0"><channel><item><link>{site.url("/fout.html")}</link></item>'
@@ -372,9 +367,9 @@ def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site, text
     items, failures, _ = list_items([site.url("/fout.rss")], options)
     [article], more = read_items(items, options)
     assert failures == more == []
-    assert reads in article.text and "\ufffd" not in article.text
+    assert "café in Curaçao" in article.text and "\ufffd" not in article.text
     [warning] = article.warnings
-    assert "labelled utf-8 but not valid utf-8" in warning and how in warning
+    assert "labelled utf-8 but not valid utf-8" in warning and "read as cp1252" in warning
 
 
 def test_a_utf8_page_with_one_stray_byte_keeps_its_accents():
