@@ -266,10 +266,13 @@ class OutputStore:
                     "changed since then are translated again when their sources are given"
                 )
                 replace_symlink(self.tables / CURRENT, generation.path.name)
-            elif generation.number and _link_target(self.tables / CURRENT) != generation.path.name:
+            elif generation.number and (target := _link_target(self.tables / CURRENT)) != (
+                generation.path.name
+            ):
+                was = "was missing" if target is None else f"pointed at {target!r}"
                 self._note(
-                    f"tables/current pointed at {_link_target(self.tables / CURRENT)!r}, not at "
-                    f"a generation of this folder: repaired to {generation.path.name}"
+                    f"tables/current {was}, not at a generation of this folder: repaired to "
+                    f"{generation.path.name}"
                 )
                 replace_symlink(self.tables / CURRENT, generation.path.name)
             return
