@@ -571,8 +571,8 @@ def models_tune(name: str, threads: int) -> None:
 def models_shortlist(name: str, corpus: tuple[str, ...], beams: int, frequent: int) -> None:
     """Build a vocabulary shortlist (vmap.txt) for a ct2 model from its own translations.
 
-    `tolk run` then scores only the shortlisted target words per batch (faster; see the
-    README for the measured gain and how often held-out text changes).
+    `tolk run` then scores only the shortlisted target words per batch (faster; see
+    docs/performance.md for the measured gain and how often held-out text changes).
 
     Example: tolk models shortlist Helsinki-NLP/opus-mt-nl-en --corpus seeds
     """

@@ -45,7 +45,7 @@ class Settings:
     )
     threads: int = _setting(0, "CPU threads for the model; 0 uses every core this process may use.")
     # Measured on the stand-in: 1.47x faster on an AMX CPU and identical, but the stand-in is far
-    # surer of itself than a real model; float32 stays the reference (README, Performance).
+    # surer of itself than a real model; float32 stays the reference (docs/performance.md).
     torch_dtype: str = _setting(
         "float32",
         "The torch backend's weights: float32, or bfloat16 (faster on CPUs with AMX or "
