@@ -17,7 +17,13 @@ from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
-from tolk.models import ModelInfo, calibration_path, read_calibration, shortlist_id
+from tolk.models import (
+    ModelInfo,
+    calibration_path,
+    model_stores,
+    read_calibration,
+    shortlist_id,
+)
 from tolk.quality import confidence_floor, flag_pair, ordered
 from tolk.read import CREDIT
 from tolk.records import Article, Digest, Failure, SentencePair, Signature
@@ -51,7 +57,11 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
     device, compute_type = runtime(info, spec)
     beams = settings.beams or info.default_beams
     store = Path(spec.models_dir) if spec.models_dir else None
-    calibration = calibration_path(info, info.backend, compute_type, beams, store)
+    # The first calibration found: the store's, else one made beside the model (any folder).
+    floors = (
+        read_calibration(calibration_path(info, info.backend, compute_type, beams, s))
+        for s in model_stores(info, store)
+    )
     return Signature(
         model_id=info.model_id,
         model_revision=info.revision,
@@ -63,7 +73,7 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
         tolk_version=__version__,
         device=device,
         repair=settings.repair,
-        confidence_floor=read_calibration(calibration),
+        confidence_floor=next((f for f in floors if f is not None), None),
         shortlist=shortlist_id(info),
     )
 

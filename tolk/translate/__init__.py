@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
-from tolk.models import ModelInfo, check_loadable, resolve
+from tolk.models import ModelInfo, canonical_name, check_loadable, model_stores, resolve
 from tolk.settings import DEFAULT_MODEL, Settings
 from tolk.translate.base import BatchPolicy, Translation, Translator
 
@@ -64,12 +64,13 @@ class TranslatorSpec:
     @classmethod
     def from_settings(cls, settings: Settings) -> TranslatorSpec:
         """Describe the translator that `settings` ask for."""
+        models_dir = settings.models_dir
         return cls(
-            model=settings.model,
+            model=canonical_name(settings.model),
             backend=settings.backend,
             threads=settings.threads,
             max_batch_tokens=settings.max_batch_tokens,
-            models_dir=settings.models_dir,
+            models_dir=str(Path(models_dir).expanduser().resolve()) if models_dir else None,
             torch_dtype=settings.torch_dtype,
         )
 
@@ -116,7 +117,8 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
 
     if spec.backend == "torch":
         return info
-    converted = find_converted(info, store)
+    converted = [c for s in model_stores(info, store) for c in find_converted(info, s)]
+    converted = sorted(dict.fromkeys(converted), key=lambda c: _rank(c.compute_type))
     reasons = [stale_reason(c, info) for c in converted]
     for candidate, reason in zip(converted, reasons, strict=True):
         if reason is None:
@@ -131,6 +133,13 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
             f"`tolk models convert {spec.model}` first, or use --backend torch"
         )
     return info
+
+
+def _rank(compute_type: str) -> int:
+    from tolk.convert import default_quantization
+
+    preferred = (default_quantization(), "int8", "int8_float32", "float32")
+    return preferred.index(compute_type) if compute_type in preferred else len(preferred)
 
 
 def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
