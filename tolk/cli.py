@@ -166,6 +166,8 @@ def _finish(state) -> None:
         f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
         f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
+    if report.changes:
+        click.echo(f"written: {report.change_summary}")
     if report.digest_page:
         click.echo(f"what is new: {report.digest_page}")
     for failure in report.failures:

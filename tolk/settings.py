@@ -74,6 +74,9 @@ class Settings:
     fetch_retries: int = _setting(
         2, "Tries again after a timeout, 429 or 5xx answer (waiting 2 s, then 10 s)."
     )
+    recursive: bool = _setting(
+        False, "Read the articles in a folder's subfolders too (their ids name the subfolder)."
+    )
     refresh: bool = _setting(
         False, "Ask again for web pages the output folder already holds (conditionally)."
     )

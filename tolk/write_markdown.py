@@ -8,10 +8,11 @@ images, HTML, tables, headings or lists into the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from tolk.changes import NEW, RETRANSLATED, SOURCE, Change
 from tolk.records import Digest
 
 ARTICLES_DIR = "articles"
@@ -228,24 +229,71 @@ def render_index(rows: Iterable[dict]) -> str:
     return render_indexes(rows)["index.md"]
 
 
-def render_run_digest(committed_at: str, digests: Iterable[Digest], prefix: str = "../") -> str:
-    """Render what one run added or changed, for the morning reader: one section per article."""
-    digests = list(digests)
+def _digest_entry(digest: Digest, prefix: str) -> list[str]:
+    article = digest.article
+    page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
+    lines = [f"### {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines += [f"*{escape(digest.title_nl)}*", ""]
+    date = escape(article.date) if article.date else "undated"
+    lines += [
+        f"{date} · {escape(source_name(article.source_path))} · "
+        f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged · "
+        f"[bilingual]({page}.md) · [English only]({page}.en.md)",
+        "",
+        _summary(digest),
+        "",
+    ]
+    return lines + [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
+
+
+def render_run_digest(
+    committed_at: str,
+    digests: Iterable[Digest],
+    changes: Mapping[str, Change] | None = None,
+    quiet: Sequence[Change] = (),
+    prefix: str = "../",
+) -> str:
+    """Render what one run brought, for the morning reader: new, changed, re-translated.
+
+    `changes` says why each article was written (without it, all are new); `quiet` are the
+    re-translations that left the English as it was: counted in one line, not listed.
+    """
+    digests = sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True)
+    changes = changes or {}
     lines = [f"# tolk digest of {committed_at}", ""]
     lines += [f"{len(digests)} articles added or changed. [All articles]({prefix}index.md)", ""]
-    for digest in sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True):
-        article = digest.article
-        page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
-        lines += [f"## {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
-        lines += [f"*{escape(digest.title_nl)}*", ""]
-        date = escape(article.date) if article.date else "undated"
+    for kind, heading in CHANGE_HEADINGS.items():
+        members = [d for d in digests if _kind(changes, d.article.id) == kind]
+        if not members:
+            continue
+        lines += [f"## {heading} ({len(members)})", ""]
+        if kind == RETRANSLATED:
+            why = sorted({s for d in members for s in changes[d.article.id].settings})
+            lines += [
+                "The source is as it was; the English changed because "
+                + (f"these changed: {escape(', '.join(why))}." if why else "it was redone."),
+                "",
+            ]
+        for digest in members:
+            lines += _digest_entry(digest, prefix)
+    if quiet:
+        why = sorted({s for c in quiet for s in c.settings})
         lines += [
-            f"{date} · {escape(source_name(article.source_path))} · "
-            f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged · "
-            f"[bilingual]({page}.md) · [English only]({page}.en.md)",
-            "",
-            _summary(digest),
+            f"*{len(quiet)} more articles were re-translated"
+            + (f" ({escape(', '.join(why))} changed)" if why else "")
+            + " with the same English: not listed.*",
             "",
         ]
-        lines += [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+CHANGE_HEADINGS = {
+    NEW: "New",
+    SOURCE: "Changed at the source",
+    RETRANSLATED: "Re-translated",
+}
+
+
+def _kind(changes: Mapping[str, Change], article_id: str) -> str:
+    change = changes.get(article_id)
+    return change.kind if change else NEW

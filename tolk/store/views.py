@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from tolk.changes import changes_of
 from tolk.records import Digest
 from tolk.store.store import OutputStore
 from tolk.write_html import render_article_html, render_site_index
@@ -95,14 +96,18 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
     """Write the digest of each generation after `since` that changed articles; return the last."""
     latest = None
     for generation in store.generations_after(since):
-        changed = generation.manifest.get("changed") or []
-        if not changed:
+        changes = changes_of(generation.manifest)
+        news = [i for i, c in changes.items() if c.is_news]
+        if not news:  # nothing changed, or re-translations that left the English as it was
             continue
         path = run_digest_path(generation.manifest["committed_at"])
-        digests = list(store.digests(changed))  # as they stand now
+        digests = list(store.digests(news))  # as they stand now
         committed_at = generation.manifest["committed_at"]
-        store.write_view(path, render_run_digest(committed_at, digests))
-        store.write_view(LATEST_FILE, render_run_digest(committed_at, digests, prefix=""))
+        quiet = [c for c in changes.values() if not c.is_news]
+        store.write_view(path, render_run_digest(committed_at, digests, changes, quiet))
+        store.write_view(
+            LATEST_FILE, render_run_digest(committed_at, digests, changes, quiet, prefix="")
+        )
         latest = path
     return latest
 

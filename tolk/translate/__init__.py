@@ -147,17 +147,23 @@ def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
     return backend_class(info.backend).runtime(info, spec.device, spec.threads, spec.torch_dtype)
 
 
-_LOADED: dict[TranslatorSpec, Translator] = {}
+_LOADED: dict[TranslatorSpec, tuple[tuple, Translator]] = {}
 _LOADING = threading.Lock()
 
 
 def load_translator(spec: TranslatorSpec) -> Translator:
-    """Load the translator `spec` describes, once per process."""
+    """Load the translator `spec` describes, once per process while its model stays the same.
+
+    The model is selected again each time (small files only): a conversion made since, or a
+    changed model, loads anew instead of running what the signature no longer describes.
+    """
     with _LOADING:
-        if spec not in _LOADED:
+        info = select_model(spec)
+        key = (info.path, info.revision, info.backend)
+        loaded = _LOADED.get(spec)
+        if loaded is None or loaded[0] != key:
             from tolk.translate.base import default_threads
 
-            info = select_model(spec)
             cls = backend_class(info.backend)
             predicted = cls.runtime(info, spec.device, spec.threads, spec.torch_dtype)
             threads = spec.threads or default_threads()
@@ -171,5 +177,5 @@ def load_translator(spec: TranslatorSpec) -> Translator:
                     f"{actual[0]}/{actual[1]}; this is a bug in tolk, please report it"
                 )
             translator.policy = cls.batch_policy(spec.max_batch_tokens, translator.device)
-            _LOADED[spec] = translator
-        return _LOADED[spec]
+            _LOADED[spec] = (key, translator)  # the one before it, if any, is let go
+        return _LOADED[spec][1]
