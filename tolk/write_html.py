@@ -17,12 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import PurePath
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
+from tolk.origin import outlet, safe_url
 from tolk.records import Digest, Paragraph, SentencePair
 
 KIND_LABELS = {"heading": "Heading", "caption": "Photo caption", "crosslink": "See also"}
@@ -100,9 +101,7 @@ def _rows(digest: Digest) -> list[tuple[Paragraph, list[SentencePair]]]:
 
 def _web_url(url: str | None) -> str | None:
     """Return the URL if it is safe to link (http or https), else None: no javascript: links."""
-    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
-        return url.strip()
-    return None
+    return safe_url(url)
 
 
 def render_article_html(digest: Digest) -> str:
@@ -117,6 +116,7 @@ def render_article_html(digest: Digest) -> str:
             rows=_rows(digest),
             source_name=PurePath(digest.article.source_path).name,
             source_url=_web_url(digest.article.url),
+            outlet=outlet(digest.article.url, digest.article.source_path),
             summary_note=WITHHELD if digest.n_flagged else NO_SUMMARY,
         )
     )
@@ -150,6 +150,7 @@ def _index_row(row: Mapping) -> dict[str, object]:
         "blurb": _blurb(row.get("summary_en")) or _no_summary(row),
         "flag_text": _flag_text(row),
         "href": f"{quote(row['id'], safe='')}.html",
+        "outlet": outlet(row.get("url"), row.get("source_path")),
     }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tolk.changes import NEW, RETRANSLATED, SOURCE, Change
+from tolk.origin import outlet, safe_url
 from tolk.records import Digest
 
 ARTICLES_DIR = "articles"
@@ -101,6 +102,20 @@ def _footer(digest: Digest) -> list[str]:
     ]
 
 
+def link_url(url: str) -> str:
+    """Render a safe URL as a Markdown link destination (`<...>`, `&` and `\\` escaped)."""
+    return "<" + url.replace("\\", "\\\\").replace("&", "\\&") + ">"
+
+
+def origin_line(url: str | None, source_path: str | None) -> str:
+    """Say where an article comes from: the outlet, and a link to the original when safe."""
+    # The dots escaped too: a bare host name would be autolinked (linkify), maybe elsewhere.
+    line = f"From **{escape(outlet(url, source_path)).replace('.', chr(92) + '.')}**"
+    if target := safe_url(url):
+        return f"{line} · [Original article]({link_url(target)})"
+    return line + (f" · {escape(url)}" if url else "")
+
+
 def _meta(digest: Digest, other: str) -> list[str]:
     article = digest.article
     meta = [f"Date: {escape(article.date)}" if article.date else "Date: unknown"]
@@ -108,10 +123,20 @@ def _meta(digest: Digest, other: str) -> list[str]:
     return [" · ".join(meta) + f" · {other}", ""]
 
 
+def _opening(digest: Digest) -> list[str]:
+    article = digest.article
+    return [
+        f"# {escape(digest.title_en)}{mark(digest.title_flags)}",
+        "",
+        origin_line(article.url, article.source_path),
+        "",
+    ]
+
+
 def render_article(digest: Digest) -> str:
     """Render one article page: title, summary, key points, then the bilingual text."""
     article = digest.article
-    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines = _opening(digest)
     lines += [f"*{escape(digest.title_nl)}*", ""]
     lines += _meta(digest, f"[English only]({quote(article.id)}.en.md)")
     lines += _flag_line(digest, LEGEND)
@@ -134,7 +159,7 @@ def render_article(digest: Digest) -> str:
 def render_article_en(digest: Digest) -> str:
     """Render an article in English only; flags stay visible, the Dutch is a link away."""
     article = digest.article
-    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines = _opening(digest)
     lines += _meta(digest, f"[Bilingual page, to check the Dutch]({quote(article.id)}.md)")
     lines += _flag_line(digest, LEGEND_EN)
     lines += ["## Summary", "", _summary(digest), "", "## Key points", ""]
@@ -174,8 +199,9 @@ def index_line(row: dict, prefix: str = "") -> str:
     date = escape(row["date"]) if row["date"] else "undated"
     title = escape(row["title_en"]) + (f" {MARK}" if row.get("title_flags") else "")
     summary = escape(_first_sentence(row["summary_en"])) or "*(summary withheld or none)*"
+    source = escape(outlet(row.get("url"), row.get("source_path"))).replace(".", "\\.")
     return (
-        f"- {date} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "
+        f"- {date} · {source} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "
         f"({flagged_count(row)})"
     )
 
@@ -233,6 +259,7 @@ def _digest_entry(digest: Digest, prefix: str) -> list[str]:
     article = digest.article
     page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
     lines = [f"### {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines += [origin_line(article.url, article.source_path), ""]
     lines += [f"*{escape(digest.title_nl)}*", ""]
     date = escape(article.date) if article.date else "undated"
     lines += [

@@ -46,6 +46,7 @@ INDEX_COLUMNS = [
     "n_sentences",
     "n_flagged",
     "url",
+    "source_path",
 ]
 
 
