@@ -73,6 +73,10 @@ def test_latest_tells_new_changed_and_retranslated_apart(tmp_path, tiny_marian, 
         latest
     )
     assert latest.count("### ") == 2
+    site = (out / "site" / "latest.html").read_text(encoding="utf-8")
+    assert "New (1)" in site and "Changed at the source (1)" in site
+    assert len(list((out / "site" / "runs").glob("*.html"))) == 2
+    assert 'href="latest.html"' in (out / "site" / "index.html").read_text(encoding="utf-8")
 
     again = tolk.digest([source], out, settings.with_changes(beams=2))
     assert {c.kind for c in again.changes} == {RETRANSLATED}

@@ -13,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass
 
 NEW, SOURCE, RETRANSLATED = "new", "source", "retranslated"
+# How readers see each kind, in the order the run digests list them.
+CHANGE_HEADINGS = {NEW: "New", SOURCE: "Changed at the source", RETRANSLATED: "Re-translated"}
 # The columns a change is told from.
 CHANGE_COLUMNS = ["id", "sha256", "settings", "title_en", "text_en", "summary_en"]
 _ENGLISH = ("title_en", "text_en", "summary_en")

@@ -14,6 +14,9 @@ from typing import Any
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-nl-en"
 DEFAULT_SOURCES = ("seeds",)
 DEFAULT_OUTPUT_DIR = "outputs"
+# Where `tolk serve` puts the Prefect UI it starts: fixed, so a bookmark keeps working (Prefect's
+# own default, 4200, is left to a `prefect server` of its own).
+DEFAULT_UI_PORT = 4210
 BACKEND_CHOICES = ("auto", "torch", "ct2")
 TORCH_DTYPES = ("float32", "bfloat16")
 

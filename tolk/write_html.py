@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
+from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
 from tolk.origin import outlet, safe_url
 from tolk.records import Digest, Paragraph, SentencePair
 
@@ -154,7 +155,7 @@ def _index_row(row: Mapping) -> dict[str, object]:
     }
 
 
-def render_site_index(rows: Iterable[Mapping]) -> str:
+def render_site_index(rows: Iterable[Mapping], latest: str | None = None) -> str:
     """Render the index of every stored article, newest first (rows as in articles.parquet)."""
     entries = sorted(
         (_index_row(r) for r in rows), key=lambda r: (r["date"] or "", r["id"]), reverse=True
@@ -166,5 +167,71 @@ def render_site_index(rows: Iterable[Mapping]) -> str:
             page=_page(with_script=False),
             rows=entries,
             articles=f"{len(entries)} article{'' if len(entries) == 1 else 's'}",
+            latest=latest,
+        )
+    )
+
+
+def _digest_row(digest: Digest, prefix: str) -> dict[str, object]:
+    article = digest.article
+    return {
+        "id": article.id,
+        "date": article.date,
+        "title_en": digest.title_en,
+        "title_nl": digest.title_nl,
+        "title_flags": list(digest.title_flags),
+        "blurb": _blurb(digest.summary_en) or _no_summary({"n_flagged": digest.n_flagged}),
+        "flag_text": f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged",
+        "href": f"{prefix}{quote(article.id, safe='')}.html",
+        "outlet": outlet(article.url, article.source_path),
+        "original": safe_url(article.url),
+    }
+
+
+def render_run_html(
+    committed_at: str,
+    digests: Iterable[Digest],
+    changes: Mapping[str, Change] | None = None,
+    quiet: Sequence[Change] = (),
+    prefix: str = "../",
+) -> str:
+    """Render what one run brought as HTML: new, changed at the source, re-translated."""
+    changes = changes or {}
+    digests = sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True)
+    groups = []
+    for kind, heading in CHANGE_HEADINGS.items():
+        members = [
+            d
+            for d in digests
+            if (changes.get(d.article.id) or Change(d.article.id, NEW)).kind == kind
+        ]
+        if not members:
+            continue
+        why = ""
+        if kind == RETRANSLATED:
+            names = sorted({s for d in members for s in changes[d.article.id].settings})
+            why = "The source is as it was; the English changed because " + (
+                f"these changed: {', '.join(names)}." if names else "it was redone."
+            )
+        entries = [_digest_row(d, prefix) for d in members]
+        groups.append({"kind": kind, "heading": heading, "why": why, "entries": entries})
+    quiet_text = ""
+    if quiet:
+        names = sorted({s for c in quiet for s in c.settings})
+        quiet_text = (
+            f"{len(quiet)} more articles were re-translated"
+            + (f" ({', '.join(names)} changed)" if names else "")
+            + " with the same English: not listed."
+        )
+    return (
+        _environment()
+        .get_template("run.html")
+        .render(
+            page=_page(with_script=False),
+            committed_at=committed_at,
+            count=len(digests),
+            groups=groups,
+            quiet=quiet_text,
+            prefix=prefix,
         )
     )

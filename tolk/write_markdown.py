@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from tolk.changes import NEW, RETRANSLATED, SOURCE, Change
+from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
 from tolk.origin import outlet, safe_url
 from tolk.records import Digest
 
@@ -312,13 +312,6 @@ def render_run_digest(
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
-
-
-CHANGE_HEADINGS = {
-    NEW: "New",
-    SOURCE: "Changed at the source",
-    RETRANSLATED: "Re-translated",
-}
 
 
 def _kind(changes: Mapping[str, Change], article_id: str) -> str:
