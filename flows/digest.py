@@ -123,6 +123,8 @@ def report_markdown(report: RunReport) -> str:
         f"Output now holds {report.stored_articles} articles and {report.stored_sentences} "
         f"sentence pairs. Signature: {escape(report.signature)}.",
     ]
+    if report.changes:
+        lines += ["", f"Written: {escape(report.change_summary)}."]
     if report.digest_page:
         lines += ["", f"What this run added or changed: {escape(report.digest_page)}."]
     if report.notes:

@@ -87,7 +87,9 @@ def dask_runner(workers: int = 0, address: str | None = None) -> DaskTaskRunner:
 
 @contextmanager
 def shared_api(
-    scheduler: bool = False, meanwhile: Callable[[], object] | None = None
+    scheduler: bool = False,
+    meanwhile: Callable[[], object] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Give this process and its children one Prefect API for the block's duration.
 
@@ -96,7 +98,8 @@ def shared_api(
     seconds each and hide their task runs from the flow's run. A temporary server runs no
     scheduler, so `scheduler=True` (for `tolk serve`) starts a full `prefect server`, its
     SQLite database in $PREFECT_HOME. Children inherit the address through the environment.
-    `meanwhile` runs while a server starts (seconds of importing in its own process).
+    `meanwhile` runs while a server starts (seconds of importing in its own process). `port`
+    fixes the full server's port (else a free one).
     """
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -104,7 +107,10 @@ def shared_api(
     url = PREFECT_API_URL.value()
     stop = None
     if not url:
-        url, stop = (_start_full_server if scheduler else _start_temporary_server)(meanwhile)
+        if scheduler:
+            url, stop = _start_full_server(meanwhile, port=port)
+        else:
+            url, stop = _start_temporary_server(meanwhile)
     elif meanwhile:
         meanwhile()
     os.environ["PREFECT_API_URL"] = url
@@ -218,10 +224,24 @@ def _await_server(
     raise RuntimeError(f"the local Prefect server did not answer on port {port} in {timeout:.0f} s")
 
 
+def check_port(port: int) -> None:
+    """Fail with what to do when a local port is taken."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise TolkError(
+                f"port {port} on 127.0.0.1 is in use ({error.strerror}): another program (or "
+                "another `tolk serve`) has it; give --ui-port another port"
+            ) from None
+
+
 def _start_full_server(
-    meanwhile: Callable[[], object] | None = None, timeout: float = 120
+    meanwhile: Callable[[], object] | None = None, timeout: float = 120, port: int | None = None
 ) -> tuple[str, Callable[[], None]]:
-    port = _free_port()
+    if port:
+        check_port(port)
+    port = port or _free_port()
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
     process = subprocess.Popen(
         [*command, "--port", str(port)], stdout=subprocess.DEVNULL, preexec_fn=die_with_parent

@@ -142,7 +142,7 @@ def test_read_outputs_keeps_lists_timestamps_and_nullable_integers(tmp_path, tin
     assert isinstance(articles["warnings"].iloc[0], list)
     assert str(articles["written_at"].dtype) == "datetime64[us, UTC]"
     assert sentences["paragraph_kind"].dtype.name == "category"
-    assert sentences["flags"].isna().all()  # written by tolk 0.1.0: not checked
+    assert sentences["flag_names"].isna().all()  # written by tolk 0.1.0: not checked
 
 
 def tolk_fixture():

@@ -22,6 +22,7 @@ from tolk.settings import (
     DEFAULT_MODEL,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SOURCES,
+    DEFAULT_UI_PORT,
     DEFAULTS,
     LIMITS,
     TORCH_DTYPES,
@@ -177,6 +178,8 @@ def _finish(state) -> None:
         f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
         f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
+    if report.changes:
+        click.echo(f"written: {report.change_summary}")
     if report.digest_page:
         click.echo(f"what is new: {report.digest_page}")
     for failure in report.failures:
@@ -248,12 +251,21 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
 
 @cli.command()
 @settings_options
-@click.option("--cron", required=True, help='When to run, as a cron line, e.g. "0 6 * * *".')
+@click.option("--cron", required=True, help='When to run, as a cron line in UTC, e.g. "0 5 * * *".')
 @click.option("--name", default="tolk-digest", show_default=True, help="Deployment name.")
-def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
+@click.option(
+    "--ui-port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_UI_PORT,
+    show_default=True,
+    help="Port of the Prefect UI and API started beside it (when PREFECT_API_URL is not set).",
+)
+def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **values) -> None:
     """Serve the digest on a schedule until stopped (Ctrl-C); runs never overlap.
 
-    Example: tolk serve seeds --cron "0 6 * * *" --model models/opus-mt-nl-en
+    One `tolk serve` per output folder: a second one is refused, naming the first.
+
+    Example: tolk serve seeds --cron "0 5 * * *" --model models/opus-mt-nl-en
     """
     settings = _settings(values)
     sources = _sources(sources)
@@ -267,12 +279,22 @@ def serve(sources, output_dir: Path, cron: str, name: str, **values) -> None:
     _check_model(settings)
     from flows.digest import digest
     from flows.runners import shared_api
+    from tolk.store.lock import hold_for_serving
 
     params = {"sources": sources, "output_dir": str(output_dir), "settings": settings.to_dict()}
-    with shared_api(scheduler=True) as url:
-        click.echo(f"Prefect API: {url}")
-        # limit=1: a run that outlasts the interval delays the next one instead of racing it.
-        digest.serve(name=name, cron=cron, parameters=params, limit=1)
+    try:
+        held = hold_for_serving(output_dir)
+    except TolkError as error:
+        _fail(str(error))
+    try:
+        with shared_api(scheduler=True, port=ui_port) as url:
+            click.echo(f"Prefect API: {url}")
+            # limit=1: a run that outlasts the interval delays the next one instead of racing.
+            digest.serve(name=name, cron=cron, parameters=params, limit=1)
+    except TolkError as error:
+        _fail(str(error))
+    finally:
+        held.release()
 
 
 @cli.command("eval")
@@ -582,8 +604,8 @@ def models_tune(name: str, threads: int) -> None:
 def models_shortlist(name: str, corpus: tuple[str, ...], beams: int, frequent: int) -> None:
     """Build a vocabulary shortlist (vmap.txt) for a ct2 model from its own translations.
 
-    `tolk run` then scores only the shortlisted target words per batch (faster; see the
-    README for the measured gain and how often held-out text changes).
+    `tolk run` then scores only the shortlisted target words per batch (faster; see
+    docs/performance.md for the measured gain and how often held-out text changes).
 
     Example: tolk models shortlist Helsinki-NLP/opus-mt-nl-en --corpus seeds
     """

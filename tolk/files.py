@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,22 +160,52 @@ class FolderListing:
         entries = "entry that is not an article" if count == 1 else "entries that are not articles"
         return f"{shown(self.folder)}: skipped {count} {entries} ({names})"
 
+    def why_empty(self, reads: str) -> str:
+        """Say why a folder gave no article, and what to do (`reads`: what tolk reads)."""
+        kinds = Counter(
+            "subfolder" if name.endswith("/") else Path(name).suffix.lower() or "other"
+            for name in self.skipped
+            if not Path(name.rstrip("/")).name.startswith(".")
+        )
+        parts = [
+            f"{n} {kind}{'s' if n > 1 else ''}"
+            if kind == "subfolder"
+            else f"{n} {kind} file{'s' if n > 1 else ''}"
+            for kind, n in kinds.most_common()
+        ]
+        skipped = f"; {', '.join(parts)} skipped" if parts else ""
+        hint = " (give --recursive to read subfolders)" if kinds["subfolder"] else ""
+        return f"{shown(self.folder)}: no article files{skipped}{hint}: {reads}"
 
-def list_folder(folder: Path, suffixes: Sequence[str] = (".txt",)) -> FolderListing:
-    """List the article files of a folder by name; say why any of them cannot be read."""
+
+def list_folder(
+    folder: Path, suffixes: Sequence[str] = (".txt",), recursive: bool = False
+) -> FolderListing:
+    """List the article files of a folder by name; say why any of them cannot be read.
+
+    With `recursive`, subfolders are listed too (hidden ones and links to folders are not
+    followed, so a listing always ends); their names are given relative to `folder`.
+    """
     listing = FolderListing(folder)
-    wanted = {s.lower() for s in suffixes}
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+    _list_into(listing, folder, {s.lower() for s in suffixes}, recursive)
+    return listing
+
+
+def _list_into(listing: FolderListing, here: Path, wanted: set[str], recursive: bool) -> None:
+    prefix = here.relative_to(listing.folder).as_posix() + "/" if here != listing.folder else ""
+    for path in sorted(here.iterdir(), key=lambda p: p.name):
+        is_dir = path.is_dir() and not path.is_symlink()
+        if is_dir and recursive and not path.name.startswith("."):
+            _list_into(listing, path, wanted, recursive)
+            continue
         if path.suffix.lower() not in wanted or path.name.startswith("."):
-            is_dir = path.is_dir() and not path.is_symlink()
-            listing.skipped.append(shown(path.name) + ("/" if is_dir else ""))
+            listing.skipped.append(prefix + shown(path.name) + ("/" if is_dir else ""))
             continue
         try:
-            check_file(path, folder)
+            check_file(path, listing.folder)
         except UnreadableArticle as error:
             listing.problems.append((path, str(error)))
         except OSError as error:
             listing.problems.append((path, io_reason(path, error)))
         else:
             listing.paths.append(path)
-    return listing

@@ -166,6 +166,28 @@ def describe(path: Path, model_id: str | None = None, revision: str | None = Non
     )
 
 
+def canonical_name(name: str) -> str:
+    """Return a model named by a path as its absolute, canonical path; other names unchanged.
+
+    Resolved once, where a run is planned, so that every later step (workers included) sees the
+    same model whichever folder the run was started from.
+    """
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+def model_stores(info: ModelInfo, store: Path | None = None) -> list[Path]:
+    """List the folders that may hold a model's conversions and calibration.
+
+    The model store (`store`, else $TOLK_MODELS_DIR or ./models) and the folder the model itself
+    is in, so that a model named by its path finds what was made beside it from any folder.
+    """
+    stores = [(store or models_dir()).resolve(), info.path.resolve().parent]
+    if info.source is not None:
+        stores.append(info.source.resolve().parent)
+    return list(dict.fromkeys(stores))
+
+
 def store_path(name: str, store: Path | None = None) -> Path:
     """Return where `tolk models pull NAME` keeps a model in the store."""
     return (store or models_dir()) / name.rsplit("/", 1)[-1]
@@ -186,7 +208,7 @@ def _from_hf_cache(name: str) -> Path | None:
 def resolve(name: str | Path = DEFAULT_MODEL, store: Path | None = None) -> ModelInfo:
     """Find a transformers model by path, in the store, or in the Hugging Face cache."""
     name = str(name)
-    path = Path(name).expanduser().absolute()
+    path = Path(name).expanduser().resolve()  # canonical: the same id and files from any folder
     if path.exists():
         if not is_model_dir(path):
             raise ModelNotFound(

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
-from tolk.models import ModelInfo, calibration_path, read_calibration, shortlist_id
+from tolk.models import (
+    ModelInfo,
+    calibration_path,
+    model_stores,
+    read_calibration,
+    shortlist_id,
+)
 from tolk.quality import confidence_floor, flag_pair, ordered
 from tolk.read import CREDIT
 from tolk.records import Article, Digest, Failure, SentencePair, Signature
@@ -51,7 +57,11 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
     device, compute_type = runtime(info, spec)
     beams = settings.beams or info.default_beams
     store = Path(spec.models_dir) if spec.models_dir else None
-    calibration = calibration_path(info, info.backend, compute_type, beams, store)
+    # The first calibration found: the store's, else one made beside the model (any folder).
+    floors = (
+        read_calibration(calibration_path(info, info.backend, compute_type, beams, s))
+        for s in model_stores(info, store)
+    )
     return Signature(
         model_id=info.model_id,
         model_revision=info.revision,
@@ -63,7 +73,7 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
         tolk_version=__version__,
         device=device,
         repair=settings.repair,
-        confidence_floor=read_calibration(calibration),
+        confidence_floor=next((f for f in floors if f is not None), None),
         shortlist=shortlist_id(info),
     )
 
@@ -226,19 +236,38 @@ def digest_batch(
     return digests, failures
 
 
-def progress_logger(log: logging.Logger | logging.LoggerAdapter, label: str) -> Progress:
-    """Return a progress callback that logs sentences done and the rate, every few seconds."""
+def progress_logger(
+    log: logging.Logger | logging.LoggerAdapter, label: str, every: float = 5.0
+) -> Progress:
+    """Return a progress callback that logs sentences done, the rate and the time left.
+
+    A line every `every` seconds and at the end of each pass; a repair pass (the total grows
+    past the first pass's) says so, so a long repair is never a silence.
+    """
     started = time.perf_counter()
     last = [0.0]
+    first_total: list[int] = []
 
     def progress(done: int, total: int) -> None:
         now = time.perf_counter()
-        if done == total or now - last[0] > 5:
+        if not first_total:
+            first_total.append(total)
+        if done == total or done == first_total[0] or now - last[0] > every:
             last[0] = now
             rate = done / max(now - started, 1e-9)
-            log.info(f"{label}: {done}/{total} sentences ({rate:.1f}/s)")
+            left = (total - done) / rate if rate > 0 else 0.0
+            repairing = total - first_total[0]
+            phase = f", repair pass of {repairing}" if repairing and done > first_total[0] else ""
+            eta = f", about {_duration(left)} left" if done < total else ""
+            log.info(f"{label}: {done}/{total} sentences{phase} ({rate:.1f} sentences/s{eta})")
 
     return progress
+
+
+def _duration(seconds: float) -> str:
+    """Say a duration for people: "42 s", "3 min 5 s"."""
+    seconds = round(seconds)
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 def translate_chunk(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tolk.changes import Change, changes_of, describe_changes
 from tolk.errors import TolkError
 from tolk.fetch import FetchOptions
 from tolk.pipeline import ChunkResult, cache_key, make_signature, translate_chunk
@@ -58,6 +59,13 @@ class RunReport:
     error: str | None = None  # why the run stopped before doing its work, if it did
     article_ids: list[str] = field(default_factory=list)  # every article read, in order
     digest_page: str | None = None  # what this run added or changed, for the morning reader
+    # Why each article written was written: new, changed at the source, re-translated.
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def change_summary(self) -> str:
+        """Say in one line what is new, changed at the source and re-translated."""
+        return describe_changes(self.changes)
 
     @property
     def ok(self) -> bool:
@@ -135,6 +143,7 @@ def source_options(settings: Settings) -> SourceOptions:
         fetch=fetch,
         columns=settings.columns,
         refresh=settings.refresh,
+        recursive=settings.recursive,
     )
 
 
@@ -248,6 +257,8 @@ def digest(
             store.checkpoint()  # sealed: the next run commits it without translating again
             raise
         report.generation, digest_page = executor.run(commit_outputs, store)
+        if report.generation is not None and store.generation is not None:
+            report.changes = list(changes_of(store.generation.manifest).values())
         report.digest_page = str(Path(output_dir) / digest_page) if digest_page else None
         report.notes = list(store.notes)
         report.failures.extend(
@@ -261,6 +272,7 @@ def digest(
     log.info(
         f"done: {report.translated} translated, {report.reused} unchanged, "
         f"{len(report.failures)} failed in {report.seconds:.1f} s"
+        + (f"; {report.change_summary}" if report.changes else "")
     )
     return report
 

@@ -14,6 +14,9 @@ from typing import Any
 DEFAULT_MODEL = "Helsinki-NLP/opus-mt-nl-en"
 DEFAULT_SOURCES = ("seeds",)
 DEFAULT_OUTPUT_DIR = "outputs"
+# Where `tolk serve` puts the Prefect UI it starts: fixed, so a bookmark keeps working (Prefect's
+# own default, 4200, is left to a `prefect server` of its own).
+DEFAULT_UI_PORT = 4210
 BACKEND_CHOICES = ("auto", "torch", "ct2")
 TORCH_DTYPES = ("float32", "bfloat16")
 
@@ -75,7 +78,7 @@ class Settings:
     )
     threads: int = _setting(0, "CPU threads for the model; 0 uses every core this process may use.")
     # Measured on the stand-in: 1.47x faster on an AMX CPU and identical, but the stand-in is far
-    # surer of itself than a real model; float32 stays the reference (README, Performance).
+    # surer of itself than a real model; float32 stays the reference (docs/performance.md).
     torch_dtype: str = _setting(
         "float32",
         "The torch backend's weights: float32, or bfloat16 (faster on CPUs with AMX or "
@@ -103,6 +106,9 @@ class Settings:
     )
     fetch_retries: int = _setting(
         2, "Tries again after a timeout, 429 or 5xx answer (waiting 2 s, then 10 s)."
+    )
+    recursive: bool = _setting(
+        False, "Read the articles in a folder's subfolders too (their ids name the subfolder)."
     )
     refresh: bool = _setting(
         False, "Ask again for web pages the output folder already holds (conditionally)."

@@ -62,6 +62,12 @@ if TYPE_CHECKING:
 
 PAGE_SUFFIXES = (".html", ".htm")
 FOLDER_SUFFIXES = (ARTICLE_SUFFIX, *PAGE_SUFFIXES)
+# What a folder that gave no article is told, after what was skipped.
+FOLDER_READS = (
+    "tolk reads .txt articles and saved .html/.htm pages in a folder, and a table (.csv, "
+    ".jsonl, .parquet) given as a source of its own; save the documents as .txt, or name the "
+    "table itself"
+)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class SourceOptions:
     refresh: bool = False  # ask again for archived pages (conditionally)
     max_feed_items: int = DEFAULT_MAX_ITEMS
     read_delays: tuple[float, ...] = READ_DELAYS  # waits before each try after a file I/O error
+    recursive: bool = False  # read a folder's subfolders too
 
 
 @dataclass(frozen=True)
@@ -153,24 +160,41 @@ class _Listing:
         self.failures.append(Failure(article_id, origin, str(error)))
 
     def folder(self, folder: Path) -> None:
-        found = list_folder(folder, FOLDER_SUFFIXES)
+        found = list_folder(folder, FOLDER_SUFFIXES, self.options.recursive)
+        if not found.paths and not found.problems:  # nothing to read fails; it is no success
+            reason = found.why_empty(FOLDER_READS)
+            self.fail(make_id(folder.name or "folder"), shown(folder), reason)
+            return
         if note := found.note():
             self.notes.append(note)
         for path, reason in found.problems:
-            self.fail(make_id(path.stem), shown(path), reason)
+            self.fail(self._file_id(path, folder), shown(path), reason)
         repeated = sum(not self.file(path, folder, shown(folder)) for path in found.paths)
         self.repeated(shown(folder), repeated, "files")
 
+    @staticmethod
+    def _file_id(path: Path, folder: Path) -> str:
+        # A file in a subfolder is named by its path from the folder ("2025/a" -> a slug and a
+        # hash of it): unique and stable; a file at the top keeps its stem, as it always had.
+        if path.parent == folder:
+            return make_id(path.stem)
+        return make_id(path.relative_to(folder).with_suffix("").as_posix())
+
     def file(self, path: Path, folder: Path, listed_in: str) -> bool:
-        item = Item(make_id(path.stem), "file", str(path), path=path, folder=folder)
+        item = Item(self._file_id(path, folder), "file", str(path), path=path, folder=folder)
         return self.add(item, os.path.abspath(path), listed_in)
 
     def rows(self, rows: Iterable[tuple[int, object]], table: str, stem: str) -> None:
+        count = 0
         try:
             for number, values in rows:
+                count += 1
                 self.row(number, values, table, stem)
         except BadTable as error:  # the table as a whole
             self.fail(make_id(stem), table, error)
+            return
+        if not count:
+            self.fail(make_id(stem), table, f"{table}: the table has no rows; one row per article")
 
     def row(self, number: int, values: object, table: str, stem: str) -> None:
         origin, limit = f"{table}#row {number}", self.options.max_file_bytes
@@ -199,6 +223,9 @@ class _Listing:
             return
         if note := feed.note():
             self.notes.append(note)
+        if not feed.items:
+            self.fail(url_id(url), url, f"{url}: the feed lists no articles; check the address")
+            return
         repeated = 0
         for entry in feed.items:
             page, title, date = entry.url, entry.title, entry.date

@@ -17,12 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import PurePath
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
+from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.origin import outlet, safe_url
 from tolk.records import Digest, Paragraph, SentencePair
 
 KIND_LABELS = {"heading": "Heading", "caption": "Photo caption", "crosslink": "See also"}
@@ -100,9 +102,7 @@ def _rows(digest: Digest) -> list[tuple[Paragraph, list[SentencePair]]]:
 
 def _web_url(url: str | None) -> str | None:
     """Return the URL if it is safe to link (http or https), else None: no javascript: links."""
-    if url and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
-        return url.strip()
-    return None
+    return safe_url(url)
 
 
 def render_article_html(digest: Digest) -> str:
@@ -117,6 +117,7 @@ def render_article_html(digest: Digest) -> str:
             rows=_rows(digest),
             source_name=PurePath(digest.article.source_path).name,
             source_url=_web_url(digest.article.url),
+            outlet=outlet(digest.article.url, digest.article.source_path),
             summary_note=WITHHELD if digest.n_flagged else NO_SUMMARY,
         )
     )
@@ -150,10 +151,11 @@ def _index_row(row: Mapping) -> dict[str, object]:
         "blurb": _blurb(row.get("summary_en")) or _no_summary(row),
         "flag_text": _flag_text(row),
         "href": f"{quote(row['id'], safe='')}.html",
+        "outlet": outlet(row.get("url"), row.get("source_path")),
     }
 
 
-def render_site_index(rows: Iterable[Mapping]) -> str:
+def render_site_index(rows: Iterable[Mapping], latest: str | None = None) -> str:
     """Render the index of every stored article, newest first (rows as in articles.parquet)."""
     entries = sorted(
         (_index_row(r) for r in rows), key=lambda r: (r["date"] or "", r["id"]), reverse=True
@@ -165,5 +167,71 @@ def render_site_index(rows: Iterable[Mapping]) -> str:
             page=_page(with_script=False),
             rows=entries,
             articles=f"{len(entries)} article{'' if len(entries) == 1 else 's'}",
+            latest=latest,
+        )
+    )
+
+
+def _digest_row(digest: Digest, prefix: str) -> dict[str, object]:
+    article = digest.article
+    return {
+        "id": article.id,
+        "date": article.date,
+        "title_en": digest.title_en,
+        "title_nl": digest.title_nl,
+        "title_flags": list(digest.title_flags),
+        "blurb": _blurb(digest.summary_en) or _no_summary({"n_flagged": digest.n_flagged}),
+        "flag_text": f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged",
+        "href": f"{prefix}{quote(article.id, safe='')}.html",
+        "outlet": outlet(article.url, article.source_path),
+        "original": safe_url(article.url),
+    }
+
+
+def render_run_html(
+    committed_at: str,
+    digests: Iterable[Digest],
+    changes: Mapping[str, Change] | None = None,
+    quiet: Sequence[Change] = (),
+    prefix: str = "../",
+) -> str:
+    """Render what one run brought as HTML: new, changed at the source, re-translated."""
+    changes = changes or {}
+    digests = sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True)
+    groups = []
+    for kind, heading in CHANGE_HEADINGS.items():
+        members = [
+            d
+            for d in digests
+            if (changes.get(d.article.id) or Change(d.article.id, NEW)).kind == kind
+        ]
+        if not members:
+            continue
+        why = ""
+        if kind == RETRANSLATED:
+            names = sorted({s for d in members for s in changes[d.article.id].settings})
+            why = "The source is as it was; the English changed because " + (
+                f"these changed: {', '.join(names)}." if names else "it was redone."
+            )
+        entries = [_digest_row(d, prefix) for d in members]
+        groups.append({"kind": kind, "heading": heading, "why": why, "entries": entries})
+    quiet_text = ""
+    if quiet:
+        names = sorted({s for c in quiet for s in c.settings})
+        quiet_text = (
+            f"{len(quiet)} more articles were re-translated"
+            + (f" ({', '.join(names)} changed)" if names else "")
+            + " with the same English: not listed."
+        )
+    return (
+        _environment()
+        .get_template("run.html")
+        .render(
+            page=_page(with_script=False),
+            committed_at=committed_at,
+            count=len(digests),
+            groups=groups,
+            quiet=quiet_text,
+            prefix=prefix,
         )
     )

@@ -8,10 +8,12 @@ images, HTML, tables, headings or lists into the page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
+from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.origin import outlet, safe_url
 from tolk.records import Digest
 
 ARTICLES_DIR = "articles"
@@ -100,6 +102,20 @@ def _footer(digest: Digest) -> list[str]:
     ]
 
 
+def link_url(url: str) -> str:
+    """Render a safe URL as a Markdown link destination (`<...>`, `&` and `\\` escaped)."""
+    return "<" + url.replace("\\", "\\\\").replace("&", "\\&") + ">"
+
+
+def origin_line(url: str | None, source_path: str | None) -> str:
+    """Say where an article comes from: the outlet, and a link to the original when safe."""
+    # The dots escaped too: a bare host name would be autolinked (linkify), maybe elsewhere.
+    line = f"From **{escape(outlet(url, source_path)).replace('.', chr(92) + '.')}**"
+    if target := safe_url(url):
+        return f"{line} · [Original article]({link_url(target)})"
+    return line + (f" · {escape(url)}" if url else "")
+
+
 def _meta(digest: Digest, other: str) -> list[str]:
     article = digest.article
     meta = [f"Date: {escape(article.date)}" if article.date else "Date: unknown"]
@@ -107,10 +123,20 @@ def _meta(digest: Digest, other: str) -> list[str]:
     return [" · ".join(meta) + f" · {other}", ""]
 
 
+def _opening(digest: Digest) -> list[str]:
+    article = digest.article
+    return [
+        f"# {escape(digest.title_en)}{mark(digest.title_flags)}",
+        "",
+        origin_line(article.url, article.source_path),
+        "",
+    ]
+
+
 def render_article(digest: Digest) -> str:
     """Render one article page: title, summary, key points, then the bilingual text."""
     article = digest.article
-    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines = _opening(digest)
     lines += [f"*{escape(digest.title_nl)}*", ""]
     lines += _meta(digest, f"[English only]({quote(article.id)}.en.md)")
     lines += _flag_line(digest, LEGEND)
@@ -133,7 +159,7 @@ def render_article(digest: Digest) -> str:
 def render_article_en(digest: Digest) -> str:
     """Render an article in English only; flags stay visible, the Dutch is a link away."""
     article = digest.article
-    lines = [f"# {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines = _opening(digest)
     lines += _meta(digest, f"[Bilingual page, to check the Dutch]({quote(article.id)}.md)")
     lines += _flag_line(digest, LEGEND_EN)
     lines += ["## Summary", "", _summary(digest), "", "## Key points", ""]
@@ -173,8 +199,9 @@ def index_line(row: dict, prefix: str = "") -> str:
     date = escape(row["date"]) if row["date"] else "undated"
     title = escape(row["title_en"]) + (f" {MARK}" if row.get("title_flags") else "")
     summary = escape(_first_sentence(row["summary_en"])) or "*(summary withheld or none)*"
+    source = escape(outlet(row.get("url"), row.get("source_path"))).replace(".", "\\.")
     return (
-        f"- {date} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "
+        f"- {date} · {source} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "
         f"({flagged_count(row)})"
     )
 
@@ -228,24 +255,65 @@ def render_index(rows: Iterable[dict]) -> str:
     return render_indexes(rows)["index.md"]
 
 
-def render_run_digest(committed_at: str, digests: Iterable[Digest], prefix: str = "../") -> str:
-    """Render what one run added or changed, for the morning reader: one section per article."""
-    digests = list(digests)
+def _digest_entry(digest: Digest, prefix: str) -> list[str]:
+    article = digest.article
+    page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
+    lines = [f"### {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
+    lines += [origin_line(article.url, article.source_path), ""]
+    lines += [f"*{escape(digest.title_nl)}*", ""]
+    date = escape(article.date) if article.date else "undated"
+    lines += [
+        f"{date} · {escape(source_name(article.source_path))} · "
+        f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged · "
+        f"[bilingual]({page}.md) · [English only]({page}.en.md)",
+        "",
+        _summary(digest),
+        "",
+    ]
+    return lines + [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
+
+
+def render_run_digest(
+    committed_at: str,
+    digests: Iterable[Digest],
+    changes: Mapping[str, Change] | None = None,
+    quiet: Sequence[Change] = (),
+    prefix: str = "../",
+) -> str:
+    """Render what one run brought, for the morning reader: new, changed, re-translated.
+
+    `changes` says why each article was written (without it, all are new); `quiet` are the
+    re-translations that left the English as it was: counted in one line, not listed.
+    """
+    digests = sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True)
+    changes = changes or {}
     lines = [f"# tolk digest of {committed_at}", ""]
     lines += [f"{len(digests)} articles added or changed. [All articles]({prefix}index.md)", ""]
-    for digest in sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True):
-        article = digest.article
-        page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
-        lines += [f"## {escape(digest.title_en)}{mark(digest.title_flags)}", ""]
-        lines += [f"*{escape(digest.title_nl)}*", ""]
-        date = escape(article.date) if article.date else "undated"
+    for kind, heading in CHANGE_HEADINGS.items():
+        members = [d for d in digests if _kind(changes, d.article.id) == kind]
+        if not members:
+            continue
+        lines += [f"## {heading} ({len(members)})", ""]
+        if kind == RETRANSLATED:
+            why = sorted({s for d in members for s in changes[d.article.id].settings})
+            lines += [
+                "The source is as it was; the English changed because "
+                + (f"these changed: {escape(', '.join(why))}." if why else "it was redone."),
+                "",
+            ]
+        for digest in members:
+            lines += _digest_entry(digest, prefix)
+    if quiet:
+        why = sorted({s for c in quiet for s in c.settings})
         lines += [
-            f"{date} · {escape(source_name(article.source_path))} · "
-            f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged · "
-            f"[bilingual]({page}.md) · [English only]({page}.en.md)",
-            "",
-            _summary(digest),
+            f"*{len(quiet)} more articles were re-translated"
+            + (f" ({escape(', '.join(why))} changed)" if why else "")
+            + " with the same English: not listed.*",
             "",
         ]
-        lines += [f"- {escape(k.en)}{mark(k.flags)}" for k in digest.key_points] + [""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _kind(changes: Mapping[str, Change], article_id: str) -> str:
+    change = changes.get(article_id)
+    return change.kind if change else NEW

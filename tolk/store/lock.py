@@ -125,3 +125,23 @@ class FolderLock:
     @property
     def held(self) -> bool:
         return self._fd is not None
+
+
+SERVE_LOCK = ".tolk/serve.lock"
+
+
+def hold_for_serving(output_dir: Path, log: logging.Logger | None = None) -> FolderLock:
+    """Hold an output folder for one `tolk serve` for as long as it lives; refuse a second one.
+
+    Its own lock file, apart from the runs' lock: the serve process holds it while its runs
+    take and release the folder's lock one after the other.
+    """
+    lock = FolderLock(output_dir / SERVE_LOCK, 0.0, log)
+    try:
+        lock.acquire()
+    except StoreLocked:
+        raise StoreLocked(
+            f"{output_dir} is already served by {describe_owner(lock.owner())}; stop that "
+            "`tolk serve` first (or let it serve), or give this one another --out"
+        ) from None
+    return lock

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tolk import __version__
+from tolk.changes import CHANGE_COLUMNS, Change, classify
 from tolk.errors import OutputError, StoreTooNew
 from tolk.records import (
     ARTICLES_SCHEMA,
@@ -530,6 +531,7 @@ class OutputStore:
         changed = [
             i for part, skip in zip(parts, excluded, strict=True) for i in part.ids if i not in skip
         ]
+        changes = self._changes(old, parts, excluded)
         generation = write_generation(
             self.tables,
             number,
@@ -537,6 +539,7 @@ class OutputStore:
             signatures,
             changed,
             [part.name for part in parts],
+            {i: c.to_dict() for i, c in changes.items()},
         )
         self.generation = generation
         self.stored, self.damaged = self._inspect(generation)
@@ -550,6 +553,21 @@ class OutputStore:
         return Commit(
             number, generation.manifest["articles"], generation.manifest["sentences"], changed
         )
+
+    def _changes(
+        self, old: Generation | None, parts: list[_Part], excluded: list[set[str]]
+    ) -> dict[str, Change]:
+        """Tell for each staged article whether it is new, changed at its source or redone."""
+        new: dict[str, dict] = {}
+        for part, skip in zip(parts, excluded, strict=True):
+            table = pq.read_table(part.file(ARTICLES_FILE), columns=CHANGE_COLUMNS)
+            new.update((r["id"], r) for r in _without(table, "id", skip).to_pylist())
+        before: dict[str, dict] = {}
+        if old is not None and new:
+            ids = sorted(set(new) - self.damaged)
+            rows = old.read(ARTICLES_FILE, CHANGE_COLUMNS, filters=[("id", "in", ids)])
+            before = {r["id"]: r for r in rows.to_pylist()}
+        return {i: classify(before.get(i), row) for i, row in new.items()}
 
     def _prune(self) -> None:
         """Keep the current generation and the one before it; remove older ones."""

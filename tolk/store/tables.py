@@ -174,6 +174,7 @@ def write_generation(
     signatures: list[dict],
     changed: list[str],
     parts: list[str],
+    changes: dict[str, dict] | None = None,
 ) -> Generation:
     """Write a new generation from streams of rows and make it current; return it."""
     final = generation_dir(tables, number)
@@ -195,6 +196,7 @@ def write_generation(
         "sentences": counts[SENTENCES_FILE],
         "signatures": signatures,
         "changed": changed,
+        "changes": changes or {},  # per changed article: why (tolk.changes.Change)
         "parts": parts,  # the staged parts it holds: never recovered a second time
     }
     write_text(partial / MANIFEST_FILE, json.dumps(manifest, indent=1) + "\n")

@@ -7,8 +7,8 @@ never the other way round:
   `site/<id>.html` (the bilingual reader);
 - indexes: `index.md` (newest first; older months in `archive/YYYY-MM.md` once it grows),
   `site/index.html`;
-- per commit that changed articles: `runs/<UTC time>.md`, what that run added or changed, and
-  `latest.md`, the newest of them.
+- per commit that brought news: `runs/<UTC time>.md` and `site/runs/<UTC time>.html`, what
+  that run added or changed, and `latest.md` and `site/latest.html`, the newest of them.
 
 After a commit, the views of the articles it changed are rewritten, and so are those that are
 missing (deleted by hand, or of a kind an older tolk did not write) or stale (a run died
@@ -24,9 +24,10 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from tolk.changes import changes_of
 from tolk.records import Digest
 from tolk.store.store import OutputStore
-from tolk.write_html import render_article_html, render_site_index
+from tolk.write_html import render_article_html, render_run_html, render_site_index
 from tolk.write_markdown import (
     render_article,
     render_article_en,
@@ -36,6 +37,8 @@ from tolk.write_markdown import (
 
 RUNS_DIR = "runs"
 LATEST_FILE = "latest.md"
+SITE_DIR = "site"
+LATEST_HTML = f"{SITE_DIR}/latest.html"  # the newest run's "what is new", as HTML
 INDEX_COLUMNS = [
     "id",
     "date",
@@ -46,6 +49,7 @@ INDEX_COLUMNS = [
     "n_sentences",
     "n_flagged",
     "url",
+    "source_path",
 ]
 
 
@@ -96,14 +100,23 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
     """Write the digest of each generation after `since` that changed articles; return the last."""
     latest = None
     for generation in store.generations_after(since):
-        changed = generation.manifest.get("changed") or []
-        if not changed:
+        changes = changes_of(generation.manifest)
+        news = [i for i, c in changes.items() if c.is_news]
+        if not news:  # nothing changed, or re-translations that left the English as it was
             continue
         path = run_digest_path(generation.manifest["committed_at"])
-        digests = list(store.digests(changed))  # as they stand now
+        digests = list(store.digests(news))  # as they stand now
         committed_at = generation.manifest["committed_at"]
-        store.write_view(path, render_run_digest(committed_at, digests))
-        store.write_view(LATEST_FILE, render_run_digest(committed_at, digests, prefix=""))
+        quiet = [c for c in changes.values() if not c.is_news]
+        store.write_view(path, render_run_digest(committed_at, digests, changes, quiet))
+        store.write_view(
+            LATEST_FILE, render_run_digest(committed_at, digests, changes, quiet, prefix="")
+        )
+        html = f"{SITE_DIR}/{path.removesuffix('.md')}.html"
+        store.write_view(html, render_run_html(committed_at, digests, changes, quiet))
+        store.write_view(
+            LATEST_HTML, render_run_html(committed_at, digests, changes, quiet, prefix="")
+        )
         latest = path
     return latest
 
@@ -132,7 +145,10 @@ def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> str | None
     rows = store.articles(INDEX_COLUMNS).to_pylist()
     for path, text in render_indexes(rows).items():
         store.write_view(path, text)
-    store.write_view("site/index.html", render_site_index(rows))
     latest = _run_digests(store, since) if shown != number else None
+    has_latest = store.view_exists(LATEST_HTML)
+    store.write_view(
+        f"{SITE_DIR}/index.html", render_site_index(rows, "latest.html" if has_latest else None)
+    )
     store.set_view_state({"generation": number})
     return latest

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
-from tolk.models import ModelInfo, check_loadable, resolve
+from tolk.models import ModelInfo, canonical_name, check_loadable, model_stores, resolve
 from tolk.settings import DEFAULT_MODEL, Settings
 from tolk.translate.base import BatchPolicy, Translation, Translator
 
@@ -64,12 +64,13 @@ class TranslatorSpec:
     @classmethod
     def from_settings(cls, settings: Settings) -> TranslatorSpec:
         """Describe the translator that `settings` ask for."""
+        models_dir = settings.models_dir
         return cls(
-            model=settings.model,
+            model=canonical_name(settings.model),
             backend=settings.backend,
             threads=settings.threads,
             max_batch_tokens=settings.max_batch_tokens,
-            models_dir=settings.models_dir,
+            models_dir=str(Path(models_dir).expanduser().resolve()) if models_dir else None,
             torch_dtype=settings.torch_dtype,
         )
 
@@ -116,7 +117,8 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
 
     if spec.backend == "torch":
         return info
-    converted = find_converted(info, store)
+    converted = [c for s in model_stores(info, store) for c in find_converted(info, s)]
+    converted = sorted(dict.fromkeys(converted), key=lambda c: _rank(c.compute_type))
     reasons = [stale_reason(c, info) for c in converted]
     for candidate, reason in zip(converted, reasons, strict=True):
         if reason is None:
@@ -133,22 +135,35 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
     return info
 
 
+def _rank(compute_type: str) -> int:
+    from tolk.convert import default_quantization
+
+    preferred = (default_quantization(), "int8", "int8_float32", "float32")
+    return preferred.index(compute_type) if compute_type in preferred else len(preferred)
+
+
 def runtime(info: ModelInfo, spec: TranslatorSpec) -> tuple[str, str]:
     """Predict the device and compute type that loading `info` will run on, without loading it."""
     return backend_class(info.backend).runtime(info, spec.device, spec.threads, spec.torch_dtype)
 
 
-_LOADED: dict[TranslatorSpec, Translator] = {}
+_LOADED: dict[TranslatorSpec, tuple[tuple, Translator]] = {}
 _LOADING = threading.Lock()
 
 
 def load_translator(spec: TranslatorSpec) -> Translator:
-    """Load the translator `spec` describes, once per process."""
+    """Load the translator `spec` describes, once per process while its model stays the same.
+
+    The model is selected again each time (small files only): a conversion made since, or a
+    changed model, loads anew instead of running what the signature no longer describes.
+    """
     with _LOADING:
-        if spec not in _LOADED:
+        info = select_model(spec)
+        key = (info.path, info.revision, info.backend)
+        loaded = _LOADED.get(spec)
+        if loaded is None or loaded[0] != key:
             from tolk.translate.base import default_threads
 
-            info = select_model(spec)
             cls = backend_class(info.backend)
             predicted = cls.runtime(info, spec.device, spec.threads, spec.torch_dtype)
             threads = spec.threads or default_threads()
@@ -162,5 +177,5 @@ def load_translator(spec: TranslatorSpec) -> Translator:
                     f"{actual[0]}/{actual[1]}; this is a bug in tolk, please report it"
                 )
             translator.policy = cls.batch_policy(spec.max_batch_tokens, translator.device)
-            _LOADED[spec] = translator
-        return _LOADED[spec]
+            _LOADED[spec] = (key, translator)  # the one before it, if any, is let go
+        return _LOADED[spec][1]

@@ -267,8 +267,16 @@ class Translator(ABC):
                 i for i, (u, d) in enumerate(zip(units, outputs, strict=True)) if needs_repair(u, d)
             ]
             if again:
+                # The repair pass goes on counting where the first stopped, its units added to
+                # the total, so progress never goes silent while it runs.
+                first = len(units)
+                more = (
+                    (lambda done, total: progress(first + done, first + total))
+                    if progress
+                    else None
+                )
                 second = self._decode(
-                    [units[i] for i in again], [lengths[i] for i in again], beams, True
+                    [units[i] for i in again], [lengths[i] for i in again], beams, True, more
                 )
                 for i, candidate in zip(again, second, strict=True):
                     outputs[i] = better(units[i], outputs[i], candidate)
