@@ -33,6 +33,8 @@ FLAG_REASONS = {
     "repetition": "the English repeats itself",
     "numbers": "its numbers differ from the Dutch",
     "length": "it is much shorter or longer than the Dutch",
+    "names": "a name in the Dutch is missing, changed or translated in the English",
+    "negation": "it may say the opposite: a 'not' or 'no' was lost or added",
     "cap": "it hit the length limit and may be cut off",
     "low_confidence": "the model was unsure of it",
 }
