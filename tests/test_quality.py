@@ -277,8 +277,9 @@ def test_the_flag_vocabulary_is_fixed_and_every_flag_has_a_rule():
         "negation",
         "cap",
         "low_confidence",
+        "glossary",
     )
-    assert TEXT_FLAGS + MODEL_FLAGS == FLAGS
+    assert TEXT_FLAGS + MODEL_FLAGS + ("glossary",) == FLAGS
     assert tuple(CHECKS) == TEXT_FLAGS
     assert list(FLAG_RULES) == list(FLAGS)
     assert all(rule.endswith(".") and "\n" not in rule for rule in FLAG_RULES.values())

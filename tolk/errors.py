@@ -61,3 +61,7 @@ class FeedError(TolkError):
 
 class EmptyPage(TolkError):
     "A web page holds no article text that tolk can find."
+
+
+class BadGlossary(TolkError):
+    "A glossary file cannot be read as one."

@@ -43,7 +43,9 @@ TEXT_FLAGS: tuple[str, ...] = (
 # Set by the translator, from the decoding: `cap` when the output hit the length limit,
 # `low_confidence` when its mean log-probability per token is low for its article.
 MODEL_FLAGS: tuple[str, ...] = ("cap", "low_confidence")
-FLAGS: tuple[str, ...] = TEXT_FLAGS + MODEL_FLAGS
+# Set when the run has a glossary: the Dutch holds a term whose English the output lacks.
+GLOSSARY_FLAGS: tuple[str, ...] = ("glossary",)
+FLAGS: tuple[str, ...] = TEXT_FLAGS + MODEL_FLAGS + GLOSSARY_FLAGS
 
 # A copy shares at least this part of its ordinary words with the Dutch, both ways. A translation
 # shares cognates ("Het water is warm": 3 of 4 words) and, on long lines, far less: at most 31%
@@ -115,6 +117,10 @@ FLAG_RULES: dict[str, str] = {
         f"The model was far less sure of this translation than usual: its mean log-probability "
         f"per token is over {LOW_CONFIDENCE_Z:g} robust deviations below the median of the "
         "article's sentences (or of a test set's, once `tolk eval --calibrate` has run)."
+    ),
+    "glossary": (
+        "The Dutch holds a term of the run's glossary and the English lacks the rendering the "
+        "glossary requires, even after tolk tried the model's other candidates."
     ),
 }
 

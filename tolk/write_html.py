@@ -37,6 +37,7 @@ FLAG_REASONS = {
     "negation": "it may say the opposite: a 'not' or 'no' was lost or added",
     "cap": "it hit the length limit and may be cut off",
     "low_confidence": "the model was unsure of it",
+    "glossary": "a term of your glossary is not rendered as the glossary requires",
 }
 ADVICE = "Read the Dutch beside it, or ask a Dutch speaker."
 WITHHELD = (
