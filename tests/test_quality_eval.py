@@ -43,7 +43,7 @@ MIN_RECALL = {
 NEW_FALSE_FLAG_TARGETS = {"names": 0.01, "negation": 0.01}
 # Issue 16's targets that the names and negation rules do not meet yet on FLORES, with the rates
 # measured when they were written: these tests hold those rates so that they cannot get worse.
-NOT_YET_MET = {"names": 0.051, "negation": 0.035, "drop a negation": 0.76, "add a negation": 0.89}
+NOT_YET_MET = {"names": 0.036, "negation": 0.035, "drop a negation": 0.76, "add a negation": 0.89}
 
 
 @pytest.fixture(scope="module")

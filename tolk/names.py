@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 EXONYMS_FILE = "data/exonyms.tsv"
@@ -81,8 +81,9 @@ def exonyms() -> dict[str, tuple[str, ...]]:
 @cache
 def _exonym_pattern() -> re.Pattern[str]:
     names = "|".join(re.escape(name) for name in exonyms())
-    # "VN-vredesmacht" holds the name "VN": a hyphen may follow a name, but not a letter.
-    return re.compile(rf"(?<![\w-])(?:{names})(?!\w|-[A-Z])")
+    # "VN-vredesmacht" holds the name "VN", "niet-Joden" the name "Joden": a hyphen may join
+    # a name to a word, but a letter may not.
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w|-[A-Z])")
 
 
 def dutch_names(nl: str) -> list[tuple[int, str]]:
@@ -114,6 +115,7 @@ _KEY_RULES = (
 )
 
 
+@lru_cache(maxsize=8192)
 def sound_key(word: str) -> str:
     """Return a spelling key that a name's Dutch and English forms share (Jeruzalem, Jerusalem)."""
     key = fold(word).lower()
@@ -165,7 +167,7 @@ def missing_names(nl: str, en: str) -> list[str]:
         return []
     upper_run, lower = _english_words(en)
     upper = {w for w in upper_run if w} | {
-        re.sub(r"['’]s$", "", fold(w)) for w in _WORD.findall(en) if w[0].isupper()
+        fold(w).removesuffix("'s").removesuffix("’s") for w in _WORD.findall(en) if w[0].isupper()
     }
     en_folded = fold(en)
     covered: set[int] = set()
@@ -179,7 +181,7 @@ def missing_names(nl: str, en: str) -> list[str]:
                 missing.append(match[0])
     used: set[str] = set()
     unmatched: list[tuple[int, str]] = []
-    keys = {sound_key(w): w for w in upper}
+    keys: dict[str, str] | None = None  # built when first needed: most names match as they are
     for at, word in names:
         if at in covered:
             continue
@@ -193,8 +195,19 @@ def missing_names(nl: str, en: str) -> list[str]:
             continue
         if key in _NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
             continue
-        prefix = next((w for w in upper if len(w) >= 4 and plain.startswith(w)), None)
+        # "Nobelprijs" holds the English's "Nobel", "Ecuadorean" the Dutch's "Ecuador".
+        prefix = next(
+            (
+                w
+                for w in upper
+                if len(w) >= 4
+                and (plain.startswith(w) or (len(plain) >= 4 and w.startswith(plain)))
+            ),
+            None,
+        )
         if prefix is None:
+            if keys is None:
+                keys = {sound_key(w): w for w in upper}
             prefix = keys.get(sound_key(plain))
         if prefix is not None:
             used.add(prefix)
@@ -226,13 +239,11 @@ def _matches_any(word: str, names: list[tuple[int, str]]) -> bool:
 
 
 def _holds(text: str, phrase: str) -> bool:
-    """Tell whether a text holds a phrase as whole words."""
+    """Tell whether a text holds a phrase at the start of a word ("Paris" in "Parisians")."""
     start = text.find(phrase)
     while start >= 0:
-        end = start + len(phrase)
         before = text[start - 1] if start else " "
-        after = text[end] if end < len(text) else " "
-        if not before.isalnum() and not after.isalnum():
+        if not before.isalnum():
             return True
         start = text.find(phrase, start + 1)
     return False

@@ -128,6 +128,11 @@ def negations(text: str, language: str) -> tuple[int, int]:
 
 def negation_differs(nl: str, en: str) -> bool:
     """Tell whether the English states a negation more or fewer than the Dutch can account for."""
-    nl_low, nl_high = negations(nl, "nl")
-    en_low, en_high = negations(en, "en")
-    return nl_high < en_low or en_high < nl_low
+    nl_count, en_count = _count(_DUTCH, nl), _count(_ENGLISH, en)
+    # The implied negations only matter on the side with fewer plain ones, so most sentences
+    # (the same count both sides, often none) need no more work.
+    if nl_count < en_count:
+        return nl_count + _implied(nl, "nl") < en_count
+    if en_count < nl_count:
+        return en_count + _implied(en, "en") < nl_count
+    return False

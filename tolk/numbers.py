@@ -227,6 +227,11 @@ _ENGLISH_AMOUNTS = {
 _SCALE_SIZES = {"million": 10**6, "billion": 10**9, "trillion": 10**12}
 
 
+# Every Dutch fact above holds one of these.
+_FACT_WORDS = ("half", "kwart", "over ", "ton", "tiental", "honderden", "duizenden", "miljoen")
+_FACT_WORDS += ("miljard", "biljoen", "anderhal")
+
+
 def _count(word: str) -> int:
     """Read a count written in digits or as a Dutch or English word ("een", "a", "vier")."""
     word = word.lower()
@@ -240,6 +245,9 @@ def _count(word: str) -> int:
 def dutch_facts(nl: str) -> list[tuple[str, set[Fact]]]:
     """Return the times and amounts a Dutch sentence states in words, each with its readings."""
     facts: list[tuple[str, set[Fact]]] = []
+    lower = nl.lower()
+    if not any(word in lower for word in _FACT_WORDS):
+        return facts  # the common case, found by plain substring tests
     for match in _DUTCH_CLOCK.finditer(nl):
         hour = int(match[2]) if match[2].isdigit() else _HOURS[match[2].lower()]
         kind = match[1].lower().split()[-1]
