@@ -166,3 +166,15 @@ def test_flag_pair_raises_the_new_flags():
         "numbers",
         "names",
     )
+
+
+def test_every_flag_has_a_plain_reason_on_the_pages():
+    from tolk.quality import FLAGS
+    from tolk.write_html import FLAG_REASONS, flag_title
+    from tolk.write_markdown import mark
+
+    assert set(FLAG_REASONS) == set(FLAGS)
+    title = flag_title(("names", "negation", "glossary"))
+    assert "a name in the Dutch is missing, changed or translated" in title
+    assert "it may say the opposite" in title and "a term of your glossary" in title
+    assert mark(("names", "negation")) == " ⚠ *names, negation*"

@@ -236,3 +236,32 @@ def test_eval_reports_the_term_exact_match_rate(tmp_path, tiny_marian, monkeypat
     scored = evaluate(EvalSet("t", SENTENCES, refs), settings)
     unmet = round(3 * (1 - scored.term_exact_match))
     assert round(scored.flag_shares["glossary"] * 4) == unmet
+
+
+@pytest.mark.slow
+def test_a_run_with_a_glossary_flags_every_unmet_term_and_is_a_new_cache_key(tmp_path, tiny_marian):
+    from tolk.run import digest
+    from tolk.store.reader import read_tables
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "moskou.txt").write_text(
+        "Moskou steunt Maduro.\n\nHet regent in Caracas.\n\nMaduro bezocht Moskou.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "g.csv").write_text("Moskou,Moscow\nMaduro,=\n", encoding="utf-8")
+    out = tmp_path / "out"
+    plain = Settings(model=str(tiny_marian))
+    steered = plain.with_changes(glossary=str(tmp_path / "g.csv"))
+    assert digest([str(source)], out, plain).translated == 1
+    report = digest([str(source)], out, steered)
+    assert (report.translated, report.reused) == (1, 0)  # the glossary is in the cache key
+    again = digest([str(source)], out, steered)
+    assert (again.translated, again.reused) == (0, 1)
+    assert "glossary:2 terms" in again.signature
+    rows = read_tables(out)["sentences.parquet"].to_pylist()
+    glossary = load_glossary(tmp_path / "g.csv")
+    assert any(glossary.terms_in(r["nl"]) for r in rows)
+    for row in rows:
+        flagged = "glossary" in (row["flags"] or [])
+        assert flagged is bool(glossary.unmet(row["nl"], row["en"])), row["nl"]
