@@ -91,8 +91,8 @@ def print_examples(pairs: list[tuple[str, str]], limit: int) -> None:
         for i in indexes[:limit]:
             print(f"FALSE {flag}:\n  NL | {pairs[i][0]}\n  EN | {pairs[i][1]}\n")
     for name in CORRUPTIONS:
-        for i, broken in misses(pairs, name)[1][:limit]:
-            print(f"MISSED {name}:\n  NL | {pairs[i][0]}\n  EN | {broken}\n")
+        for _, nl, broken in misses(pairs, name)[1][:limit]:
+            print(f"MISSED {name}:\n  NL | {nl}\n  EN | {broken}\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -267,8 +267,19 @@ def test_flag_pair_gives_the_flags_that_fire_in_order(nl, en, flags):
 
 
 def test_the_flag_vocabulary_is_fixed_and_every_flag_has_a_rule():
-    assert FLAGS == ("empty", "copy", "repetition", "numbers", "length", "cap", "low_confidence")
-    assert TEXT_FLAGS + MODEL_FLAGS == FLAGS
+    assert FLAGS == (
+        "empty",
+        "copy",
+        "repetition",
+        "numbers",
+        "length",
+        "names",
+        "negation",
+        "cap",
+        "low_confidence",
+        "glossary",
+    )
+    assert TEXT_FLAGS + MODEL_FLAGS + ("glossary",) == FLAGS
     assert tuple(CHECKS) == TEXT_FLAGS
     assert list(FLAG_RULES) == list(FLAGS)
     assert all(rule.endswith(".") and "\n" not in rule for rule in FLAG_RULES.values())
@@ -282,4 +293,5 @@ def test_flag_pair_takes_tens_of_microseconds_a_sentence():
         for nl, en in pairs:
             flag_pair(nl, en)
         best = min(best, (time.process_time() - start) / len(pairs))
-    assert best < 200e-6
+    # 400: the names and negation checks of issue 16 cost more on a long line like Dylan's.
+    assert best < 400e-6

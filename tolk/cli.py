@@ -55,6 +55,7 @@ def ranged(name: str) -> click.ParamType:
 _CLI_TYPES = {
     "backend": click.Choice(BACKEND_CHOICES),
     "key_points": (ranged("key_points"), ranged("key_points")),
+    "glossary": click.Path(exists=True, dir_okay=False),
     "torch_dtype": click.Choice(TORCH_DTYPES),
 } | {name: ranged(name) for name in LIMITS if name != "key_points"}
 
@@ -338,6 +339,12 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     help=setting_help("torch_dtype"),
 )
 @click.option(
+    "--glossary",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help=setting_help("glossary") + " Reports the term exact-match rate.",
+)
+@click.option(
     "--compare",
     metavar="BACKEND,BACKEND",
     help="Score several backends on the same set, e.g. torch,ct2.",
@@ -358,7 +365,7 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     help="Where eval.json and eval.md go.",
 )
 def evaluate_command(
-    src, ref, model, backend, beams, threads, torch_dtype, compare, limit, calibrate, out
+    src, ref, model, backend, beams, threads, torch_dtype, glossary, compare, limit, calibrate, out
 ) -> None:
     """Translate a test set as `tolk run` does and score it: BLEU and chrF with signatures.
 
@@ -381,7 +388,12 @@ def evaluate_command(
     results = []
     for name in backends:
         settings = Settings(
-            model=model, backend=name, beams=beams, threads=threads, torch_dtype=torch_dtype
+            model=model,
+            backend=name,
+            beams=beams,
+            threads=threads,
+            torch_dtype=torch_dtype,
+            glossary=glossary,
         )
         click.echo(f"{test_set.name}: {len(test_set.sources)} sentences with {name} ...", err=True)
         try:
@@ -394,6 +406,12 @@ def evaluate_command(
         flagged = ", ".join(f"{f} {v:.1%}" for f, v in result.flag_shares.items() if v) or "none"
         speed = f"{result.sentences_per_second:.1f} sentences/s"
         click.echo(f"{result.backend}: {speed}; flags: {flagged}")
+        if result.term_exact_match is not None:
+            click.echo(
+                f"{result.backend}: glossary term exact match = {result.term_exact_match:.1%} "
+                f"of {result.glossary_terms} terms (references: "
+                f"{result.reference_term_match:.1%})"
+            )
         if calibrate:
             spec = TranslatorSpec.from_settings(settings)
             info = select_model(spec)

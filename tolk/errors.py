@@ -65,3 +65,7 @@ class EmptyPage(TolkError):
 
 class ExportRefused(TolkError):
     "An export target is not a regular file that tolk may replace."
+
+
+class BadGlossary(TolkError):
+    "A glossary file cannot be read as one."

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from tolk.glossary import Glossary
 from tolk.pipeline import checked, flag_low_confidence, make_signature
 from tolk.quality import FLAGS, confidence_floor
 from tolk.records import SentencePair
@@ -98,6 +99,12 @@ class Evaluation:
     flag_shares: dict[str, float]
     confidence: dict[str, float]
     seconds: float
+    # With a glossary: the share of its term occurrences in the Dutch whose required English
+    # the output holds (exact match, Alam et al. 2021), out of `glossary_terms`; and the same
+    # share in the references, for scale.
+    term_exact_match: float | None = None
+    glossary_terms: int = 0
+    reference_term_match: float | None = None
     hypotheses: list[str] = field(repr=False, default_factory=list)
     confidences: list[float] = field(repr=False, default_factory=list)
 
@@ -124,11 +131,16 @@ def evaluate(test_set: TestSet, settings: Settings, progress: Progress | None = 
     translator = load_translator(spec)
     started = time.perf_counter()
     translations = translator.translate(
-        test_set.sources, signature.beams, progress, repair=signature.repair
+        test_set.sources,
+        signature.beams,
+        progress,
+        repair=signature.repair,
+        glossary=Glossary.of(signature.glossary),
     )
     seconds = time.perf_counter() - started
+    glossary = Glossary.of(signature.glossary)
     pairs = [
-        checked(SentencePair(test_set.name, i, i, "body", nl, ""), t)
+        checked(SentencePair(test_set.name, i, i, "body", nl, ""), t, glossary)
         for i, (nl, t) in enumerate(zip(test_set.sources, translations, strict=True))
     ]
     # Uncalibrated, the whole set stands in for "usual", as an article does in a run.
@@ -138,6 +150,8 @@ def evaluate(test_set: TestSet, settings: Settings, progress: Progress | None = 
     bleu_score = bleu.corpus_score(hypotheses, [test_set.references])
     chrf_score = chrf.corpus_score(hypotheses, [test_set.references])
     confidences = [p.confidence for p in pairs if p.confidence is not None]
+    terms, matched = term_matches(glossary, test_set.sources, hypotheses)
+    _, in_references = term_matches(glossary, test_set.sources, test_set.references)
     return Evaluation(
         test_set=test_set.name,
         backend=f"{translator.backend}/{translator.compute_type}",
@@ -150,9 +164,22 @@ def evaluate(test_set: TestSet, settings: Settings, progress: Progress | None = 
         flag_shares={f: sum(f in p.flags for p in pairs) / len(pairs) for f in FLAGS},
         confidence=_quantiles(confidences),
         seconds=round(seconds, 2),
+        term_exact_match=round(matched / terms, 4) if terms else None,
+        glossary_terms=terms,
+        reference_term_match=round(in_references / terms, 4) if terms else None,
         hypotheses=hypotheses,
         confidences=confidences,
     )
+
+
+def term_matches(glossary: Glossary, sources: list[str], outputs: list[str]) -> tuple[int, int]:
+    """Count the glossary terms the Dutch holds, and those whose rendering the English holds."""
+    terms = matched = 0
+    for nl, en in zip(sources, outputs, strict=True):
+        for term in glossary.terms_in(nl):
+            terms += 1
+            matched += glossary.rendered(term, en)
+    return terms, matched
 
 
 def _quantiles(values: list[float]) -> dict[str, float]:
@@ -211,6 +238,12 @@ def report_markdown(evaluations: list[Evaluation], agree: int | None = None) -> 
             f"- {e.backend}: BLEU `{e.bleu_signature}`, chrF `{e.chrf_signature}`; "
             f"tolk `{e.signature}`"
         ]
+    for e in evaluations:
+        if e.term_exact_match is not None:
+            lines += [
+                f"- {e.backend}: glossary term exact match {e.term_exact_match:.1%} of "
+                f"{e.glossary_terms} term occurrences (references: {e.reference_term_match:.1%})"
+            ]
     if agree is not None:
         total = evaluations[0].sentences
         lines += ["", f"Identical translations across backends: {agree} of {total}."]

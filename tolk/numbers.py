@@ -156,3 +156,155 @@ def number_words(text: str) -> set[Decimal]:
         unit, ten = (match[1], match[2]) if match[1] else (match[4], match[3])
         values.add(_WORD_VALUES[ten] + _WORD_VALUES[unit])
     return values
+
+
+# Dutch words for times and amounts that are no digits, or mean something else in English:
+# "half zes" is 5:30 (in British English "half six" is 6:30), "kwart voor acht" 7:45, "over
+# vier jaar" is "in four years", "een ton" is 100,000 in money, "biljoen" is trillion.
+Fact = Reading | tuple[str, object]
+_HOURS = {w: i for i, w in enumerate(_DUTCH_UNITS + ["tien", "elf", "twaalf"], start=1)}
+_HOURS |= {"één": 1, "eén": 1}
+_ENGLISH_HOURS = {w: i for i, w in enumerate(_ENGLISH_UNITS + ["ten", "eleven", "twelve"], 1)}
+_HOUR = r"(1[0-2]|[1-9]|" + "|".join(sorted(_HOURS, key=len, reverse=True)) + r")"
+_DUTCH_CLOCK = re.compile(rf"\b(half|kwart\s+voor|kwart\s+over)\s+{_HOUR}\b", re.I)
+_ENGLISH_HOUR = r"(1[0-2]|[1-9]|" + "|".join(sorted(_ENGLISH_HOURS, key=len, reverse=True)) + r")"
+_ENGLISH_CLOCK = re.compile(
+    rf"\b(half\s+past|(?:a\s+)?quarter\s+(?:to|past|after|of))\s+{_ENGLISH_HOUR}\b", re.I
+)
+_UNITS = {"jaar": "year", "maand": "month", "maanden": "month", "week": "week", "weken": "week"}
+_UNITS |= {"dag": "day", "dagen": "day", "uur": "hour", "minuut": "minute", "minuten": "minute"}
+_COUNT = r"([0-9]+|een|" + "|".join(_DUTCH_UNITS[1:] + _DUTCH_TEENS.split() + _DUTCH_TENS) + r")"
+_DUTCH_IN = re.compile(rf"\bover\s+{_COUNT}\s+({'|'.join(_UNITS)})\b", re.I)
+_ENGLISH_COUNT = (
+    r"([0-9]+|an?|one|"
+    + "|".join(_ENGLISH_UNITS[1:] + _ENGLISH_TEENS.split() + _ENGLISH_TENS)
+    + r")"
+)
+_ENGLISH_UNIT = r"(year|month|week|day|hour|minute)s?"
+_ENGLISH_IN = re.compile(
+    rf"\b(?:in|within|after)\s+(?:another\s+|the\s+next\s+)?{_ENGLISH_COUNT}\s+{_ENGLISH_UNIT}|"
+    rf"\b{_ENGLISH_COUNT}\s+{_ENGLISH_UNIT}['’]?\s+(?:from\s+now|later|time|hence)",
+    re.I,
+)
+_MONEY = re.compile(
+    r"€|\beuro|\bgeld|\bkost|\bbedrag|\bsubsidie|\bboete|\bsalaris|\bschade|\bwinst|\bprijs|"
+    r"\bbetaal|\bverdien|\binvester|\bbudget|\bomzet|\bvergoeding|\bschuld",
+    re.I,
+)
+_TON = re.compile(rf"\b({_COUNT[1:-1]}|[0-9]+,[0-9]+|anderhalve)\s+ton\b", re.I)
+_DUTCH_AMOUNTS = {
+    "tientallen": "tens",
+    "honderden": "hundreds",
+    "duizenden": "thousands",
+    "tienduizenden": "tens of thousands",
+    "honderdduizenden": "hundreds of thousands",
+    "miljoenen": "millions",
+    "miljarden": "billions",
+    "miljoen": "million",
+    "miljard": "billion",
+    "biljoen": "trillion",
+    "anderhalf": "1.5",
+    "anderhalve": "1.5",
+}
+_DUTCH_AMOUNT = re.compile(r"\b(" + "|".join(_DUTCH_AMOUNTS) + r")\b", re.I)
+_ENGLISH_AMOUNTS = {
+    "tens": re.compile(r"\b(?:dozens|tens|scores|dozen)\b(?!\s+of\s+thousands)", re.I),
+    "hundreds": re.compile(r"\bhundreds\b(?!\s+of\s+thousands)", re.I),
+    "thousands": re.compile(r"\bthousands\b", re.I),
+    "tens of thousands": re.compile(r"\b(?:tens|dozens)\s+of\s+thousands\b", re.I),
+    "hundreds of thousands": re.compile(r"\bhundreds\s+of\s+thousands\b", re.I),
+    "millions": re.compile(r"\bmillions\b", re.I),
+    "billions": re.compile(r"\bbillions\b", re.I),
+    "million": re.compile(r"\b(?:million|mln|mn)\b|[0-9]m\b", re.I),
+    "billion": re.compile(r"\b(?:billion|bn|bln)\b|[0-9]b\b", re.I),
+    "trillion": re.compile(r"\b(?:trillion|tn)\b", re.I),
+    "1.5": re.compile(
+        r"\b1\.5\b|\bone[- ]and[- ]a[- ]half\b|\b(?:an?|one)\s+\w+\s+and\s+a\s+half\b",
+        re.I,
+    ),
+}
+# A scale word is also stated by a number in digits of that size ("1,500,000,000").
+_SCALE_SIZES = {"million": 10**6, "billion": 10**9, "trillion": 10**12}
+
+
+# Every Dutch fact above holds one of these.
+_FACT_WORDS = ("half", "kwart", "over ", "ton", "tiental", "honderden", "duizenden", "miljoen")
+_FACT_WORDS += ("miljard", "biljoen", "anderhal")
+
+
+def _count(word: str) -> int:
+    """Read a count written in digits or as a Dutch or English word ("een", "a", "vier")."""
+    word = word.lower()
+    if word.isdigit():
+        return int(word)
+    if word in ("een", "a", "an", "one", "één"):
+        return 1
+    return int(_WORD_VALUES[word])
+
+
+def dutch_facts(nl: str) -> list[tuple[str, set[Fact]]]:
+    """Return the times and amounts a Dutch sentence states in words, each with its readings."""
+    facts: list[tuple[str, set[Fact]]] = []
+    lower = nl.lower()
+    if not any(word in lower for word in _FACT_WORDS):
+        return facts  # the common case, found by plain substring tests
+    for match in _DUTCH_CLOCK.finditer(nl):
+        hour = int(match[2]) if match[2].isdigit() else _HOURS[match[2].lower()]
+        kind = match[1].lower().split()[-1]
+        hour, minute = {"half": (hour - 1, 30), "voor": (hour - 1, 45), "over": (hour, 15)}[kind]
+        facts.append((match[0], set(_clock(hour % 12, minute))))
+    for match in _DUTCH_IN.finditer(nl):
+        facts.append((match[0], {("in", (_count(match[1]), _UNITS[match[2].lower()]))}))
+    if "ton" in nl and _MONEY.search(nl):
+        for match in _TON.finditer(nl):
+            size = match[1].lower()
+            amount = (
+                Decimal("1.5")
+                if size == "anderhalve"
+                else Decimal(size.replace(",", "."))
+                if size[0].isdigit()
+                else Decimal(_count(size))
+            )
+            facts.append((match[0], {amount * 100_000}))
+    for match in _DUTCH_AMOUNT.finditer(nl):
+        amount = _DUTCH_AMOUNTS[match[1].lower()]
+        readings: set[Fact] = {("amount", amount)}
+        if amount == "1.5":
+            readings.add(Decimal("1.5"))
+        facts.append((match[0], readings))
+    return facts
+
+
+def english_facts(en: str) -> set[Fact]:
+    """Return the readings of the times and amounts an English sentence states, in any form."""
+    found: set[Fact] = set()
+    for readings in numbers(en):
+        found |= readings
+    for match in _ENGLISH_CLOCK.finditer(en):
+        hour = int(match[2]) if match[2].isdigit() else _ENGLISH_HOURS[match[2].lower()]
+        kind = match[1].lower().split()[-1]
+        minute = {"past": 30 if "half" in match[1].lower() else 15, "after": 15}.get(kind, 45)
+        found |= _clock((hour - 1 if minute == 45 else hour) % 12, minute)
+    for match in _ENGLISH_IN.finditer(en):
+        count, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+        found.add(("in", (_count(count), unit.lower())))
+    words = number_words(en)
+    if "hundred" in en.lower() and "thousand" in en.lower():
+        words |= {w * 100_000 for w in words if w < 100} | {Decimal(100_000)}
+    found |= words
+    for amount, pattern in _ENGLISH_AMOUNTS.items():
+        if pattern.search(en):
+            found.add(("amount", amount))
+    for amount, size in _SCALE_SIZES.items():
+        if any(isinstance(r, Decimal) and size <= r < size * 1000 for r in found):
+            found.add(("amount", amount))
+    return found
+
+
+def facts_differ(nl: str, en: str) -> list[str]:
+    """Return the Dutch words for times and amounts that the English does not state."""
+    facts = dutch_facts(nl)
+    if not facts:
+        return []
+    english = english_facts(en)
+    return [words for words, readings in facts if not readings & english]

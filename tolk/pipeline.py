@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ModelLoadError, TolkError
+from tolk.glossary import Glossary, load_glossary
 from tolk.models import (
     ModelInfo,
     calibration_path,
@@ -75,6 +76,7 @@ def make_signature(info: ModelInfo, spec: TranslatorSpec, settings: Settings) ->
         repair=settings.repair,
         confidence_floor=next((f for f in floors if f is not None), None),
         shortlist=shortlist_id(info),
+        glossary=load_glossary(settings.glossary).entries if settings.glossary else (),
     )
 
 
@@ -118,9 +120,14 @@ def credit_in_english(pair: SentencePair) -> str | None:
     return f"Photo: {match.group('name')}" if match.group("name") else pair.nl
 
 
-def checked(pair: SentencePair, translation: Translation) -> SentencePair:
-    """Give a pair its English and the flags the text checks and the decoder raise."""
+def checked(
+    pair: SentencePair, translation: Translation, glossary: Glossary | None = None
+) -> SentencePair:
+    """Give a pair its English and the flags the text checks, the decoder and the glossary
+    raise."""
     flags = flag_pair(pair.nl, translation.text) + (("cap",) if translation.capped else ())
+    if glossary and glossary.unmet(pair.nl, translation.text):
+        flags += ("glossary",)
     return replace(
         pair,
         en=translation.text,
@@ -172,8 +179,11 @@ def build_digests(
     queue: list[str] = []
     for _, pairs in segmented:
         queue.extend(p.nl for p in pairs if credit_in_english(p) is None)
+    glossary = Glossary.of(signature.glossary)
     translations = iter(
-        translator.translate(queue, signature.beams, progress, repair=signature.repair)
+        translator.translate(
+            queue, signature.beams, progress, repair=signature.repair, glossary=glossary
+        )
         if queue
         else []
     )
@@ -189,7 +199,7 @@ def build_digests(
                 translation = next(translations)
                 if translation.warning:
                     warnings.append(f"sentence {pair.sentence_index}: {translation.warning}")
-            done.append(checked(pair, translation))
+            done.append(checked(pair, translation, glossary))
         done = flag_low_confidence(done, signature.confidence_floor)
         settings = KeyPointSettings(*signature.key_points)
         key_points, summary_en = summarize(done, settings)

@@ -7,8 +7,12 @@ from a fixed vocabulary (`FLAGS`). The text checks look at the two strings alone
 - copy: the English is the Dutch, or nearly so (names, credits, short headings and lines that
   were English already excepted).
 - repetition: the English repeats a word or phrase back to back, as a decoding loop does.
-- numbers: a number on one side has no equal on the other, once formats are normalized.
+- numbers: a number on one side has no equal on the other, once formats are normalized, or a
+  Dutch time or amount in words ("half zes", "over vier jaar", "tientallen", "een ton",
+  "biljoen") is not stated in the English.
 - length: the English is far shorter or longer than the Dutch.
+- names: a name of the Dutch is missing from the English, changed, or rendered word for word.
+- negation: the English states more or fewer negations than the Dutch.
 
 The translator adds the model flags (`cap`, `low_confidence`). `FLAG_RULES` words each rule for
 readers. The checks run on every sentence, so they are plain string work and precompiled regexes.
@@ -22,14 +26,26 @@ import statistics
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
-from tolk.numbers import Reading, number_words, numbers
+from tolk.names import names_differ
+from tolk.negation import negation_differs
+from tolk.numbers import Reading, dutch_facts, facts_differ, number_words, numbers
 
 # Set here, from the two texts alone.
-TEXT_FLAGS: tuple[str, ...] = ("empty", "copy", "repetition", "numbers", "length")
+TEXT_FLAGS: tuple[str, ...] = (
+    "empty",
+    "copy",
+    "repetition",
+    "numbers",
+    "length",
+    "names",
+    "negation",
+)
 # Set by the translator, from the decoding: `cap` when the output hit the length limit,
 # `low_confidence` when its mean log-probability per token is low for its article.
 MODEL_FLAGS: tuple[str, ...] = ("cap", "low_confidence")
-FLAGS: tuple[str, ...] = TEXT_FLAGS + MODEL_FLAGS
+# Set when the run has a glossary: the Dutch holds a term whose English the output lacks.
+GLOSSARY_FLAGS: tuple[str, ...] = ("glossary",)
+FLAGS: tuple[str, ...] = TEXT_FLAGS + MODEL_FLAGS + GLOSSARY_FLAGS
 
 # A copy shares at least this part of its ordinary words with the Dutch, both ways. A translation
 # shares cognates ("Het water is warm": 3 of 4 words) and, on long lines, far less: at most 31%
@@ -78,18 +94,33 @@ FLAG_RULES: dict[str, str] = {
     "numbers": (
         "A number in digits on one side has no equal on the other, reading 3,5 as 3.5, "
         "1.200 as 1,200, 09.30 uur as 9:30 a.m. and 3,5 miljard as 3.5 billion (a number "
-        "spelled out as a word on the other side counts as equal)."
+        "spelled out as a word on the other side counts as equal); or a Dutch time or amount "
+        "in words is missing from the English: half zes is 5:30, kwart voor acht 7:45, over "
+        "vier jaar in four years, een ton (money) 100,000, tientallen dozens, biljoen trillion."
     ),
     "length": (
         f"The English is under {LENGTH_MIN_RATIO:g} or over {LENGTH_MAX_RATIO:g} times the "
         f"Dutch's length in characters, counting {LENGTH_SMOOTHING} more on each side so that "
         "short lines pass."
     ),
+    "names": (
+        "A name in the Dutch (a capitalised word inside a sentence, an acronym or an initial) "
+        "is missing from the English, changed, or rendered as a common word; common English "
+        "names for Dutch ones (Poetin: Putin, Den Haag: The Hague) count as the same."
+    ),
+    "negation": (
+        "The English says not, no, never, nothing, without ... more or fewer times than the "
+        "Dutch says niet, geen, nooit, niets, zonder ..., so it may say the opposite."
+    ),
     "cap": "The translation hit the model's output length limit, so its end may be missing.",
     "low_confidence": (
         f"The model was far less sure of this translation than usual: its mean log-probability "
         f"per token is over {LOW_CONFIDENCE_Z:g} robust deviations below the median of the "
         "article's sentences (or of a test set's, once `tolk eval --calibrate` has run)."
+    ),
+    "glossary": (
+        "The Dutch holds a term of the run's glossary and the English lacks the rendering the "
+        "glossary requires, even after tolk tried the model's other candidates."
     ),
 }
 
@@ -208,11 +239,22 @@ def _unmatched(ours: list[set[Reading]], theirs: list[set[Reading]], their_text:
 
 
 def numbers_differ(nl: str, en: str) -> bool:
-    """Tell whether a number in digits on one side has no equal on the other."""
-    if _DIGIT.search(nl) is None and _DIGIT.search(en) is None:
+    """Tell whether a number on one side has no equal on the other, or a Dutch time or
+    amount in words is missing from the English."""
+    if facts_differ(nl, en):
+        return True
+    if _DIGIT.search(en) is None and (_DIGIT.search(nl) is None):
         return False
-    nl_numbers, en_numbers = numbers(nl), numbers(en)
-    return _unmatched(nl_numbers, en_numbers, en) or _unmatched(en_numbers, nl_numbers, nl)
+    # "half zes" in the Dutch is the 5:30 of the English, and its digits ("half 9") are no
+    # number of their own.
+    facts = dutch_facts(nl)
+    plain = nl
+    for words, _ in facts:
+        plain = plain.replace(words, " ")
+    nl_numbers, en_numbers = numbers(plain), numbers(en)
+    return _unmatched(nl_numbers, en_numbers, en) or _unmatched(
+        en_numbers, nl_numbers + [readings for _, readings in facts], nl
+    )
 
 
 def length_ratio(nl: str, en: str) -> float:
@@ -232,6 +274,8 @@ CHECKS: dict[str, Callable[[str, str], bool]] = {
     "repetition": has_repetition,
     "numbers": numbers_differ,
     "length": length_off,
+    "names": names_differ,
+    "negation": negation_differs,
 }
 
 

@@ -15,6 +15,18 @@ numbers are the same on every run. A corruption applies to the pairs it can brea
   words 4 to 6 more times, as a decoder stuck in a loop does; it always applies.
 - cut to a third (length): keep the first third of the English's words (rounded, at least one);
   it applies when the English has at least 3 words.
+- drop a name / change a name by one letter / render a name word for word (names): a name the
+  Dutch and the English both hold once (capitalised inside the Dutch sentence, 3+ letters) is
+  deleted from the English, has one letter past its first replaced, or is written as the
+  common word it spells ("Stone" as "stone").
+- drop a negation (negation): one negation of the English goes ("not" and "n't" deleted, "no"
+  becomes "a", "never" "often", "nothing" "everything" ...); add a negation: "not" after one
+  auxiliary verb (is, was, has, will, can ...).
+- half zes as half past six (numbers): the Dutch gains a sentence "Dat was om half <h>." (a
+  random hour) and the English "That was at half past <h>." or "That was at <h>:30." (the hour
+  an hour late, as British "half six" misleads).
+- change an amount word (numbers): the Dutch gains "Het ging om <tientallen|honderden|
+  duizenden|miljoenen> mensen." and the English the same with the wrong amount word.
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
+from tolk.names import dutch_names
 from tolk.numbers import NUMBER, numbers
 from tolk.quality import TEXT_FLAGS, flag_pair
 
@@ -90,11 +103,102 @@ class Corruption:
 
     flag: str
     min_recall: float  # the target: the share of broken pairs the flag must catch
-    breaks: Callable[[str, str, random.Random], str | None]  # (nl, en, rng) -> broken en or None
+    # (nl, en, rng) -> the broken English, or (Dutch, broken English) when the Dutch gains a
+    # clause too, or None when it does not apply
+    breaks: Callable[[str, str, random.Random], str | tuple[str, str] | None]
 
 
-# The most a text flag may fire on good translations.
+_NAME = re.compile(r"[^\W\d_]+")
+_AUXILIARY = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|should|must|may|might|did|does)\b"
+)
+_NEGATION_SWAPS = {"no": "a", "never": "often", "nobody": "everybody", "nothing": "everything"}
+_NEGATION_SWAPS |= {"none": "all", "without": "with", "nowhere": "everywhere", "cannot": "can"}
+_NEGATION_SWAPS |= {"no one": "everyone", "neither": "either", "nor": "or"}
+_NEGATION = re.compile(
+    r"\b(?:no one|not|never|nobody|nothing|none|nowhere|without|neither|nor|cannot|no)\b|n't\b"
+)
+_HOUR_WORDS = "een twee drie vier vijf zes zeven acht negen tien elf twaalf".split()
+_ENGLISH_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
+_AMOUNTS = {"tientallen": "dozens", "honderden": "hundreds", "duizenden": "thousands"}
+_AMOUNTS |= {"miljoenen": "millions"}
+
+
+def shared_names(nl: str, en: str) -> list[str]:
+    """Return the names that the Dutch and the English both hold once, as the same word."""
+    english = _NAME.findall(en)
+    return [
+        word
+        for _, word in dutch_names(nl)
+        if len(word) >= 3 and word.isalpha() and not word.isupper() and english.count(word) == 1
+    ]
+
+
+def _replace_name(en: str, name: str, new: str) -> str:
+    return re.sub(rf"\b{re.escape(name)}\b", new, en, count=1)
+
+
+def drop_name(nl: str, en: str, rng: random.Random) -> str | None:
+    """Delete one name that both sides hold from the English, or give None if there is none."""
+    names = shared_names(nl, en)
+    if not names:
+        return None
+    return re.sub(rf"\s?\b{re.escape(rng.choice(names))}\b", "", en, count=1)
+
+
+def change_name(nl: str, en: str, rng: random.Random) -> str | None:
+    """Replace one letter (past the first) of a name both sides hold, or give None."""
+    names = shared_names(nl, en)
+    if not names:
+        return None
+    name = rng.choice(names)
+    i = rng.randrange(1, len(name))
+    letter = rng.choice([c for c in "abcdefghijklmnopqrstuvwxyz" if c != name[i].lower()])
+    return _replace_name(en, name, name[:i] + letter + name[i + 1 :])
+
+
+def name_as_word(nl: str, en: str, rng: random.Random) -> str | None:
+    """Write a name both sides hold as the common word it spells ("stone"), or give None."""
+    names = shared_names(nl, en)
+    return _replace_name(en, name := rng.choice(names), name.lower()) if names else None
+
+
+def drop_negation(en: str, rng: random.Random) -> str | None:
+    """Remove or reverse one negation of the English, or give None if it has none."""
+    found = list(_NEGATION.finditer(en))
+    if not found:
+        return None
+    match = rng.choice(found)
+    broken = en[: match.start()] + _NEGATION_SWAPS.get(match[0], "") + en[match.end() :]
+    return re.sub(r"  +", " ", broken)
+
+
+def add_negation(en: str, rng: random.Random) -> str | None:
+    """Put "not" after one auxiliary verb of the English, or give None if it has none."""
+    found = list(_AUXILIARY.finditer(en))
+    if not found:
+        return None
+    match = rng.choice(found)
+    return en[: match.end()] + " not" + en[match.end() :]
+
+
+def half_hour_late(nl: str, en: str, rng: random.Random) -> tuple[str, str]:
+    """Add "om half <h>" to the Dutch and the English for an hour later ("half past <h>")."""
+    hour = rng.randrange(1, 12)  # half <hour> is (hour - 1):30; the wrong English says hour:30
+    wrong = rng.choice([f"half past {_ENGLISH_HOURS[hour - 1]}", f"{hour}:30"])
+    return f"{nl} Dat was om half {_HOUR_WORDS[hour - 1]}.", f"{en} That was at {wrong}."
+
+
+def change_amount(nl: str, en: str, rng: random.Random) -> tuple[str, str]:
+    """Add an amount in words to the Dutch and the English with the wrong amount word."""
+    dutch = rng.choice(list(_AMOUNTS))
+    wrong = rng.choice([e for d, e in _AMOUNTS.items() if d != dutch])
+    return f"{nl} Het ging om {dutch} mensen.", f"{en} It involved {wrong} of people."
+
+
+# The most a text flag may fire on good translations: 3%, and 1% for the flags of issue 16.
 MAX_FALSE_FLAG_RATE = 0.03
+FALSE_FLAG_TARGETS = {"names": 0.01, "negation": 0.01}
 CORRUPTIONS: dict[str, Corruption] = {
     "drop a number": Corruption("numbers", 0.95, lambda nl, en, rng: drop_number(en, rng)),
     "change a digit": Corruption("numbers", 0.95, lambda nl, en, rng: change_digit(en, rng)),
@@ -103,6 +207,13 @@ CORRUPTIONS: dict[str, Corruption] = {
     # Lower: a human translation that says more than the Dutch can lose two thirds and still
     # be half the Dutch's length.
     "cut to a third": Corruption("length", 0.80, lambda nl, en, rng: cut_to_third(en, rng)),
+    "drop a name": Corruption("names", 0.95, drop_name),
+    "change a name by one letter": Corruption("names", 0.95, change_name),
+    "render a name word for word": Corruption("names", 0.90, name_as_word),
+    "drop a negation": Corruption("negation", 0.95, lambda nl, en, rng: drop_negation(en, rng)),
+    "add a negation": Corruption("negation", 0.95, lambda nl, en, rng: add_negation(en, rng)),
+    "half zes as half past six": Corruption("numbers", 0.95, half_hour_late),
+    "change an amount word": Corruption("numbers", 0.95, change_amount),
 }
 
 
@@ -115,19 +226,25 @@ def false_flags(pairs: list[tuple[str, str]]) -> dict[str, list[int]]:
     return fired
 
 
-def corrupt(pairs: list[tuple[str, str]], name: str) -> list[tuple[int, str]]:
-    """Return (index, broken English) for every pair a corruption applies to."""
+def corrupt(pairs: list[tuple[str, str]], name: str) -> list[tuple[int, str, str]]:
+    """Return (index, Dutch, broken English) for every pair a corruption applies to."""
     breaks = CORRUPTIONS[name].breaks
     rng = random.Random(f"{SEED}:{name}")
-    broken = ((i, breaks(nl, en, rng)) for i, (nl, en) in enumerate(pairs))
-    return [(i, en) for i, en in broken if en is not None]
+    found = []
+    for i, (nl, en) in enumerate(pairs):
+        broken = breaks(nl, en, rng)
+        if isinstance(broken, tuple):
+            found.append((i, *broken))
+        elif broken is not None:
+            found.append((i, nl, broken))
+    return found
 
 
-def misses(pairs: list[tuple[str, str]], name: str) -> tuple[int, list[tuple[int, str]]]:
+def misses(pairs: list[tuple[str, str]], name: str) -> tuple[int, list[tuple[int, str, str]]]:
     """Return how many pairs a corruption applies to, and those its flag does not catch."""
     flag = CORRUPTIONS[name].flag
     broken = corrupt(pairs, name)
-    return len(broken), [(i, en) for i, en in broken if flag not in flag_pair(pairs[i][0], en)]
+    return len(broken), [(i, nl, en) for i, nl, en in broken if flag not in flag_pair(nl, en)]
 
 
 def measure(pairs: list[tuple[str, str]]) -> dict[str, dict]:
@@ -138,8 +255,8 @@ def measure(pairs: list[tuple[str, str]]) -> dict[str, dict]:
         result["false_flags"][flag] = {
             "flagged": len(indexes),
             "rate": rate,
-            "target": MAX_FALSE_FLAG_RATE,
-            "met": rate <= MAX_FALSE_FLAG_RATE,
+            "target": FALSE_FLAG_TARGETS.get(flag, MAX_FALSE_FLAG_RATE),
+            "met": rate <= FALSE_FLAG_TARGETS.get(flag, MAX_FALSE_FLAG_RATE),
         }
     for name, corruption in CORRUPTIONS.items():
         applies, missed = misses(pairs, name)

@@ -104,6 +104,8 @@ class Signature:
     # article's own sentences set it.
     confidence_floor: float | None = None
     shortlist: str = ""  # the ct2 vocabulary shortlist in use ("vmap:<hash>"), if any
+    # The glossary's (Dutch, English) terms, "=" resolved; they steer and flag the English.
+    glossary: tuple[tuple[str, str], ...] = ()
 
     def settings(self) -> dict[str, object]:
         """Return the output-affecting settings as a plain dict."""
@@ -115,6 +117,7 @@ class Signature:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in settings.items() if k in known}
         values["key_points"] = tuple(values.get("key_points") or (0, 0))
+        values["glossary"] = tuple(tuple(term) for term in values.get("glossary") or ())
         return cls(**values)
 
     def __str__(self) -> str:
@@ -122,7 +125,9 @@ class Signature:
             f"model:{self.model_id}@{self.model_revision[:12]}|backend:{self.backend}"
             f"|compute:{self.compute_type}|device:{self.device}|beams:{self.beams}"
             f"|keypoints:{self.key_points[0]}-{self.key_points[1]}"
-            f"|repair:{'yes' if self.repair else 'no'}|tolk:{self.tolk_version}"
+            f"|repair:{'yes' if self.repair else 'no'}"
+            + (f"|glossary:{len(self.glossary)} terms" if self.glossary else "")
+            + f"|tolk:{self.tolk_version}"
         )
 
 

@@ -35,8 +35,11 @@ FLAG_REASONS = {
     "repetition": "the English repeats itself",
     "numbers": "its numbers differ from the Dutch",
     "length": "it is much shorter or longer than the Dutch",
+    "names": "a name in the Dutch is missing, changed or translated in the English",
+    "negation": "it may say the opposite: a 'not' or 'no' was lost or added",
     "cap": "it hit the length limit and may be cut off",
     "low_confidence": "the model was unsure of it",
+    "glossary": "a term of your glossary is not rendered as the glossary requires",
 }
 ADVICE = "Read the Dutch beside it, or ask a Dutch speaker."
 WITHHELD = (

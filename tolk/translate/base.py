@@ -20,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from tolk.glossary import Glossary
 from tolk.quality import flag_pair
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -41,6 +42,8 @@ CAP_STEP = 8
 REPAIR = {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3}
 # The flags a second decoding may mend; numbers, copies and length are the model's reading.
 REPAIRABLE = frozenset({"repetition", "cap", "empty"})
+# Candidates asked of the model for a sentence whose best English misses a glossary term.
+GLOSSARY_CANDIDATES = 8
 
 
 def length_cap(source_tokens: int, limit: int) -> int:
@@ -186,6 +189,13 @@ class Translator(ABC):
         With `repair`, decode so as to break loops (`REPAIR`).
         """
 
+    def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
+        """Return each text's `n` best translations, best first (for a glossary to pick from).
+
+        A backend without n-best decoding gives none: the glossary then only substitutes.
+        """
+        return [[] for _ in texts]
+
     def decode_batches(
         self, batches: Sequence[Sequence[str]], beams: int, repair: bool = False
     ) -> Iterator[list[Decoded]]:
@@ -217,18 +227,43 @@ class Translator(ABC):
                 progress(done, len(units))
         return outputs
 
+    def _apply_glossary(
+        self,
+        units: Sequence[str],
+        lengths: Sequence[int],
+        outputs: list[Decoded],
+        beams: int,
+        glossary: Glossary,
+    ) -> None:
+        """Replace, in place, the outputs that miss a glossary term by the best that do not."""
+        missing = [i for i, unit in enumerate(units) if glossary.unmet(unit, outputs[i].text)]
+        if not missing:
+            return
+        for batch in plan_batches([lengths[i] for i in missing], self.policy):
+            chosen = [missing[j] for j in batch]
+            candidates = self.decode_candidates(
+                [units[i] for i in chosen], beams, GLOSSARY_CANDIDATES
+            )
+            for i, found in zip(chosen, candidates, strict=True):
+                found = [replace(c, text=c.text.strip()) for c in found]
+                outputs[i] = _glossary_choice(units[i], outputs[i], found, glossary)
+        self.stats["glossary"] = self.stats.get("glossary", 0) + len(missing)
+
     def translate(
         self,
         sentences: Sequence[str],
         beams: int,
         progress: Progress | None = None,
         repair: bool = True,
+        glossary: Glossary | None = None,
     ) -> list[Translation]:
         """Translate sentences, keeping their order; never truncate silently.
 
         With `repair`, an output that loops, hits its cap or comes out empty is decoded once
         more with loop-breaking settings, and the one with fewer flags (then the higher
-        confidence) is kept.
+        confidence) is kept. With a `glossary`, a sentence whose English misses one of its
+        terms takes the model's best candidate that renders them all, else has kept terms put
+        right where unambiguous (`Glossary.substitute`), else keeps its best output.
         """
         started = time.perf_counter()
         results: list[Translation | None] = [None] * len(sentences)
@@ -283,6 +318,9 @@ class Translator(ABC):
                 retried.update(again)
                 self.stats["retried"] += len(again)
 
+        if glossary and glossary.terms:
+            self._apply_glossary(units, lengths, outputs, beams, glossary)
+
         parts_of: dict[int, list[int]] = {}
         for unit, owner in enumerate(owners):
             parts_of.setdefault(owner, []).append(unit)
@@ -302,6 +340,15 @@ class Translator(ABC):
         self.stats["seconds"] += time.perf_counter() - started
         assert all(r is not None for r in results), "every sentence gets a translation"
         return results  # type: ignore[return-value]
+
+
+def _glossary_choice(nl: str, best: Decoded, candidates: Sequence[Decoded], glossary) -> Decoded:
+    """Pick the first candidate that renders every term; else put kept terms right in the best."""
+    for candidate in candidates:
+        if not glossary.unmet(nl, candidate.text) and not candidate.capped:
+            return candidate
+    text = glossary.substitute(nl, best.text)
+    return best if text == best.text else replace(best, text=text)
 
 
 def _mean_confidence(parts: Sequence[Decoded]) -> float | None:

@@ -125,7 +125,9 @@ class Ct2Translator(Translator):
         """
         return cap - 1 if self.forced_eos else cap
 
-    def _submit(self, texts: Sequence[str], beams: int, repair: bool = False) -> list:
+    def _submit(
+        self, texts: Sequence[str], beams: int, repair: bool = False, hypotheses: int = 1
+    ) -> list:
         """Queue one batch for decoding, in calls of one length cap each; return them."""
         beams = beams or self.default_beams
         ids = self.tokenizer(list(texts))["input_ids"]
@@ -149,6 +151,7 @@ class Ct2Translator(Translator):
                 max_decoding_length=limit,
                 asynchronous=True,
                 **steer,
+                **({"num_hypotheses": hypotheses} if hypotheses > 1 else {}),
             )
             jobs.append((source[start:end], limit, pending))
             start = end
@@ -193,6 +196,18 @@ class Ct2Translator(Translator):
     @staticmethod
     def _scored(scoring: list) -> bool:
         return all(job.done() for *_, pending in scoring for job in pending)
+
+    def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
+        jobs = self._submit(texts, max(beams or self.default_beams, n), hypotheses=n)
+        found: list[list[Decoded]] = []
+        for source, limit, pending in jobs:
+            results = [job.result().hypotheses for job in pending]
+            rows = [row for row, hyps in zip(source, results, strict=True) for _ in hyps]
+            flat = [h for hyps in results for h in hyps]
+            scores = self.model.score_batch(rows, flat, asynchronous=True)
+            decoded = iter(self._finish([(rows, flat, limit, scores)]))
+            found.extend([next(decoded) for _ in hyps] for hyps in results)
+        return found
 
     def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
         return self._finish(self._score(self._submit(texts, beams, repair)))

@@ -137,6 +137,35 @@ class TorchTranslator(Translator):
             for text, conf, cap, n in zip(texts_out, confidence, capped, counted, strict=True)
         ]
 
+    def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
+        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
+        caps = [length_cap(int(m), self.max_input_tokens) for m in batch["attention_mask"].sum(1)]
+        from transformers import LogitsProcessorList
+
+        width = max(beams, n)
+        with self._torch.inference_mode():
+            generated = self.model.generate(
+                **batch,
+                num_beams=width,
+                num_return_sequences=n,
+                do_sample=False,
+                max_length=None,
+                max_new_tokens=max(caps),
+                logits_processor=LogitsProcessorList([_row_caps_processor(caps, width, self.eos)]),
+            )
+            outputs = generated[:, 1:]
+            row_caps = [cap for cap in caps for _ in range(n)]
+            lengths = (outputs != self.pad).sum(1).tolist()
+            capped = [m >= cap for m, cap in zip(lengths, row_caps, strict=True)]
+            expanded = {k: v.repeat_interleave(n, dim=0) for k, v in batch.items()}
+            confidence, counted = self._score(expanded, outputs, capped)
+        texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
+        rows = [
+            Decoded(text, conf, cap, m)
+            for text, conf, cap, m in zip(texts_out, confidence, capped, counted, strict=True)
+        ]
+        return [rows[i * n : (i + 1) * n] for i in range(len(texts))]
+
     def _score(self, batch, outputs, capped: list[bool]) -> tuple[list[float], list[int]]:
         """Mean log-probability of each output's tokens under the model (one forced pass).
 

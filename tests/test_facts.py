@@ -1,0 +1,180 @@
+"""Tests for the flags of issue 16: Dutch times and amounts in words, names and negations.
+
+A hand-written table of Dutch sentences with right and wrong English for the time and amount
+words (`numbers`), then names (`names`) and negations (`negation`), each as a pure function.
+"""
+
+import pytest
+
+from tolk.names import missing_names, names_differ
+from tolk.negation import negation_differs
+from tolk.quality import flag_pair, numbers_differ
+
+# (Dutch, English, whether the numbers flag fires)
+TIMES_AND_AMOUNTS = [
+    ("De winkel sluit om half zes.", "The shop closes at 5:30.", False),
+    ("De winkel sluit om half zes.", "The shop closes at half past five.", False),
+    ("De winkel sluit om half zes.", "The shop closes at 5.30 pm.", False),
+    ("De winkel sluit om half zes.", "The shop closes at 17:30.", False),
+    ("De winkel sluit om half zes.", "The shop closes at half past six.", True),
+    ("De winkel sluit om half zes.", "The shop closes at 6:30.", True),
+    ("De winkel sluit om half zes.", "The shop closes at half six.", True),
+    ("De winkel sluit om half zes.", "The shop closes in the evening.", True),
+    ("Om half een was het stil.", "At 12:30 it was quiet.", False),
+    ("Om half een was het stil.", "At 1:30 it was quiet.", True),
+    ("Om half 9 begint de les.", "The lesson starts at 8:30.", False),
+    ("Om half 9 begint de les.", "The lesson starts at 9:30.", True),
+    ("Om half twaalf landde het toestel.", "The plane landed at 11:30.", False),
+    ("Om half twaalf landde het toestel.", "The plane landed at half past eleven.", False),
+    ("Om half twaalf landde het toestel.", "The plane landed at half past twelve.", True),
+    ("Hij kwam om kwart voor acht.", "He came at a quarter to eight.", False),
+    ("Hij kwam om kwart voor acht.", "He came at 7:45.", False),
+    ("Hij kwam om kwart voor acht.", "He came at 7.45 pm.", False),
+    ("Hij kwam om kwart voor acht.", "He came at 8:45.", True),
+    ("Hij kwam om kwart voor acht.", "He came at a quarter past eight.", True),
+    ("De trein vertrekt om kwart over drie.", "The train leaves at a quarter past three.", False),
+    ("De trein vertrekt om kwart over drie.", "The train leaves at 3:15.", False),
+    ("De trein vertrekt om kwart over drie.", "The train leaves at 15:15.", False),
+    ("De trein vertrekt om kwart over drie.", "The train leaves at 2:45.", True),
+    ("De trein vertrekt om kwart over drie.", "The train leaves at 3:45.", True),
+    ("Over vier jaar zijn er verkiezingen.", "In four years there will be elections.", False),
+    ("Over vier jaar zijn er verkiezingen.", "There will be elections in 4 years.", False),
+    ("Over vier jaar zijn er verkiezingen.", "Four years from now there are elections.", False),
+    ("Over vier jaar zijn er verkiezingen.", "Over four years there will be elections.", True),
+    ("Over vier jaar zijn er verkiezingen.", "Four years ago there were elections.", True),
+    ("Het bedrijf gaat over twee weken open.", "The company opens in two weeks.", False),
+    ("Het bedrijf gaat over twee weken open.", "The company opens over two weeks.", True),
+    ("Het duurde anderhalf jaar.", "It took a year and a half.", False),
+    ("Het duurde anderhalf jaar.", "It took one and a half years.", False),
+    ("Het duurde anderhalf jaar.", "It took 1.5 years.", False),
+    ("Het duurde anderhalf jaar.", "It took a year.", True),
+    ("Het duurde anderhalf jaar.", "It took two years.", True),
+    ("De subsidie bedraagt een ton.", "The subsidy amounts to 100,000 euros.", False),
+    ("De subsidie bedraagt een ton.", "The subsidy is €100,000.", False),
+    ("De subsidie bedraagt een ton.", "The subsidy is a hundred thousand euros.", False),
+    ("De subsidie bedraagt een ton.", "The subsidy amounts to one ton.", True),
+    ("De boete was twee ton.", "The fine was 200,000 euros.", False),
+    ("De boete was twee ton.", "The fine was two tons.", True),
+    ("Er lag drie ton staal op de kade.", "Three tonnes of steel lay on the quay.", False),
+    ("Tientallen mensen raakten gewond.", "Dozens of people were injured.", False),
+    ("Tientallen mensen raakten gewond.", "Tens of people were injured.", False),
+    ("Tientallen mensen raakten gewond.", "Hundreds of people were injured.", True),
+    ("Tientallen mensen raakten gewond.", "Ten people were injured.", True),
+    ("Honderden huizen zijn verwoest.", "Hundreds of houses were destroyed.", False),
+    ("Honderden huizen zijn verwoest.", "Thousands of houses were destroyed.", True),
+    ("Honderden huizen zijn verwoest.", "A hundred houses were destroyed.", True),
+    ("Duizenden mensen demonstreerden.", "Thousands of people demonstrated.", False),
+    ("Duizenden mensen demonstreerden.", "Hundreds of people demonstrated.", True),
+    ("Miljoenen mensen keken.", "Millions of people watched.", False),
+    ("Miljoenen mensen keken.", "Thousands of people watched.", True),
+    ("De schuld is een biljoen euro.", "The debt is a trillion euros.", False),
+    ("De schuld is een biljoen euro.", "The debt is one trillion euros.", False),
+    ("De schuld is een biljoen euro.", "The debt is a billion euros.", True),
+    ("De schuld is 2 biljoen euro.", "The debt is 2 trillion euros.", False),
+    ("De schuld is 2 biljoen euro.", "The debt is 2 billion euros.", True),
+    ("Het kabinet trekt een miljard uit.", "The cabinet allocates a billion.", False),
+    ("Het kabinet trekt een miljard uit.", "The cabinet allocates €1bn.", False),
+    ("Het kabinet trekt een miljard uit.", "The cabinet allocates a million.", True),
+    ("Het kost 1,5 miljard euro.", "It costs 1.5 billion euros.", False),
+    ("Het kost 1,5 miljard euro.", "It costs 1.5 million euros.", True),
+    ("Er wonen twee miljoen mensen.", "Two million people live there.", False),
+    ("Er wonen twee miljoen mensen.", "Two billion people live there.", True),
+]
+
+
+@pytest.mark.parametrize("nl, en, expected", TIMES_AND_AMOUNTS)
+def test_dutch_times_and_amounts_in_words(nl, en, expected):
+    assert numbers_differ(nl, en) is expected
+
+
+def test_the_time_and_amount_table_has_50_pairs_right_and_wrong():
+    assert len(TIMES_AND_AMOUNTS) >= 50
+    assert {e for _, _, e in TIMES_AND_AMOUNTS} == {True, False}
+
+
+NAMES = [
+    ("Dat zei Jamie Siminoff, de CEO van Ring.", "Jamie Siminoff, Ring's CEO, said so.", False),
+    ("Dat zei Jamie Siminoff, de CEO van Ring.", "Jamie Siminoff, the CEO, said so.", True),
+    ("Dat zei Jamie Siminoff, de CEO van Ring.", "Jamie Simonoff, Ring's CEO, said so.", True),
+    ("Dat zei Jamie Siminoff, de CEO van Ring.", "Jamie Siminoff, the ring's CEO, said so.", True),
+    ("Gosling en Stone werden genomineerd.", "Gosling and Stone were nominated.", False),
+    ("Gosling en Stone werden genomineerd.", "Gosling and stone were nominated.", True),
+    ("Gosling en Stone werden genomineerd.", "Gosling was nominated.", True),
+    # Exonyms, adjectives of names, Dutch particles, genitives, accents.
+    (
+        "Volgens Poetin is de oorlog in Oekraïne voorbij.",
+        "Putin says the war in Ukraine is over.",
+        False,
+    ),
+    (
+        "Volgens Poetin is de oorlog in Oekraïne voorbij.",
+        "He says the war in Ukraine is over.",
+        True,
+    ),
+    ("De top is in Den Haag.", "The summit is in The Hague.", False),
+    ("De top is in Den Haag.", "The summit is in the capital.", True),
+    ("Hij reisde naar Zuid-Afrika en de VS.", "He travelled to South Africa and the US.", False),
+    ("Het Canadese leger rukte op.", "The Canadian army advanced.", False),
+    ("Volgens Peter van der Berg klopt het.", "According to Peter van der Berg it is true.", False),
+    ("Volgens Peter van der Berg klopt het.", "According to Peter it is true.", True),
+    ("Dat was de keuze van Carters regering.", "That was Carter's government's choice.", False),
+    ("Het kamp van Juan Guaidó.", "Juan Guaido's camp.", False),
+    ("Hij werkte voor John F. Kennedy.", "He worked for John F. Kennedy.", False),
+    ("Hij werkte voor John F. Kennedy.", "He worked for John Kennedy.", True),
+    ("Hij woont in Amsterdam.", "He lives in Amsterdam.", False),
+    ("Het water is warm.", "The water is warm.", False),
+]
+
+
+@pytest.mark.parametrize("nl, en, expected", NAMES)
+def test_names(nl, en, expected):
+    assert names_differ(nl, en) is expected
+
+
+def test_missing_names_says_which():
+    assert missing_names("Dat zei Jamie Siminoff.", "Jamie said so.") == ["Siminoff"]
+
+
+NEGATIONS = [
+    ("Hij kwam niet.", "He did not come.", False),
+    ("Hij kwam niet.", "He didn't come.", False),
+    ("Hij kwam niet.", "He came.", True),
+    ("Hij kwam.", "He did not come.", True),
+    ("Er is geen enkele kans.", "There is not a single chance.", False),
+    ("Er is geen enkele kans.", "There is a chance.", True),
+    ("Hij woont er niet meer.", "He no longer lives there.", False),
+    ("Hij woont er niet meer.", "He still lives there.", True),
+    ("Niemand weet het.", "Nobody knows.", False),
+    ("Niemand weet het.", "No one knows.", False),
+    ("Niemand weet het.", "Everybody knows.", True),
+    ("Ze vertrokken zonder afscheid.", "They left without saying goodbye.", False),
+    ("Ze vertrokken zonder afscheid.", "They left saying goodbye.", True),
+    ("Hij kon haar niet bereiken.", "He was unable to reach her.", False),
+    ("Dat heb ik nooit gezegd.", "I never said that.", False),
+    ("Dat heb ik nooit gezegd.", "I always said that.", True),
+]
+
+
+@pytest.mark.parametrize("nl, en, expected", NEGATIONS)
+def test_negation(nl, en, expected):
+    assert negation_differs(nl, en) is expected
+
+
+def test_flag_pair_raises_the_new_flags():
+    assert flag_pair("Toen kwam Poetin niet om half zes.", "Putin came at 5:30.") == ("negation",)
+    assert flag_pair("Toen kwam Poetin niet om half zes.", "He did not come at 6:30.") == (
+        "numbers",
+        "names",
+    )
+
+
+def test_every_flag_has_a_plain_reason_on_the_pages():
+    from tolk.quality import FLAGS
+    from tolk.write_html import FLAG_REASONS, flag_title
+    from tolk.write_markdown import mark
+
+    assert set(FLAG_REASONS) == set(FLAGS)
+    title = flag_title(("names", "negation", "glossary"))
+    assert "a name in the Dutch is missing, changed or translated" in title
+    assert "it may say the opposite" in title and "a term of your glossary" in title
+    assert mark(("names", "negation")) == " ⚠ *names, negation*"

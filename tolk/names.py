@@ -1,0 +1,267 @@
+"""Find the names of a Dutch sentence that its English translation lost, changed or translated.
+
+Takes one Dutch sentence and its English; gives the Dutch names that have no counterpart in the
+English. A name is a capitalised word that does not start a sentence ("Danius", "Bob Dylan"),
+an acronym ("ADT", "VOC"), an initial ("John F. Kennedy"), or each capitalised part of a
+hyphenated word ("PALM" in "PALM-proef"); lowercase particles ("van der", "de") are not names.
+
+A name has its counterpart when the English holds it, with or without accents or a genitive s;
+when it is a common exonym and the English holds its English name ("Poetin": "Putin", "Den
+Haag": "The Hague"; `tolk/data/exonyms.tsv`); or when it is an adjective or demonym of a name
+("Canadese": "Canadian") and the English holds a capitalised word with its first letters. A name
+the English holds only in lowercase ("Stone" as "stone") was rendered word for word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from importlib import resources
+
+EXONYMS_FILE = "data/exonyms.tsv"
+# A capitalised word, or one with inner capitals or apostrophes ("McDonald's", "IJsland").
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# What comes right before a word that starts a sentence or a quote, where capitals say nothing.
+_START = re.compile(r"(?:^|[.!?:;…]|[\"'‘’“”„«(\[]|\s[-–—])\s*$")
+# Dutch endings of adjectives and demonyms made from names: Canadese, Amerikaanse, Spaans,
+# Russische, Chinees, Fransen. Such a word is a name's translation when the English has a
+# capitalised word that starts the same way ("Canadian"), and the name itself may be gone.
+_DERIVED = re.compile(r"(?:aanse|aans|ische|isch|sche|se|ees|ijns|anen)$")
+_DERIVED_PREFIX = 4
+# Dutch words that are capitalised inside names of institutions, places and events, and are
+# translated with the rest of the name ("Grote Oceaan": "Pacific Ocean").
+_NAME_WORDS = frozenset(
+    """verenigde staten grote oceaan republiek unie universiteit nationale nationaal rode
+    kruis eerste tweede derde oorlog wereldoorlog huis witte theater centrum academie comité
+    revolutie spelen piramide piramides koninkrijk koninkrijken ministerie defensie kamer
+    noord zuid oost west noordelijke zuidelijke oostelijke westelijke nieuw nieuwe heilige
+    kerk raad hof verdrag tempel leger hoge oude parken park grot economie industrie programma
+    operatie confederatie congreslid vrede middeleeuwen bijbel westen oosten
+    bank partij beste drie vier zee eiland eilanden meer rivier gebergte
+    golf baai straat plein park station paleis kathedraal museum instituut stichting
+    vereniging bond dienst commissie federatie organisatie volksorganisatie wereld
+    internationale internationaal europees europese afgevaardigden handel artsen grenzen
+    ster keizer keizerrijk rijk dynastie tijd tijdperk eeuw rechtbank hooggerechtshof
+    gerechtshof senaat congres parlement regering kabinet overheid staat stad provincie
+    gemeente vallei woestijn vulkaan kaap schiereiland kanaal brug toren poort muur
+    minister president premier prins prinses koning koningin paus graaf hertog sint
+    generaal kapitein professor dokter dr meneer mevrouw heer vrouw""".split()
+)
+# Letters that Dutch words have and names from elsewhere seldom do.
+_DUTCH_LOOKING = re.compile(r"ij|oe|ui|aa|uu|sch|heid|ie$|isch|ë|[a-z]{12}", re.I)
+_PARTICLES = frozenset("van der den de het ten ter te von zu di da del du le la".split())
+
+
+def _starts(text: str, at: int) -> bool:
+    """Tell whether the word at `at` starts a sentence or a quote (a short look back)."""
+    return _START.search(text, max(0, at - 6), at) is not None
+
+
+def fold(text: str) -> str:
+    """Return a text without accents or diacritics ("Guaidó" -> "Guaido", "Oekraïne")."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@cache
+def exonyms() -> dict[str, tuple[str, ...]]:
+    """Return the table of Dutch names and their English forms, longest Dutch name first."""
+    text = resources.files("tolk").joinpath(EXONYMS_FILE).read_text(encoding="utf-8")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("#"):
+            dutch, english = line.split("\t")
+            table[dutch.strip()] = tuple(e.strip() for e in english.split("|"))
+    return dict(sorted(table.items(), key=lambda item: -len(item[0])))
+
+
+@cache
+def _exonym_pattern() -> re.Pattern[str]:
+    names = "|".join(re.escape(name) for name in exonyms())
+    # "VN-vredesmacht" holds the name "VN", "niet-Joden" the name "Joden": a hyphen may join
+    # a name to a word, but a letter may not.
+    return re.compile(rf"(?<!\w)(?:{names})(?!\w|-[A-Z])")
+
+
+def dutch_names(nl: str) -> list[tuple[int, str]]:
+    """Return (offset, word) for each name-like word of a Dutch sentence, in order."""
+    found = []
+    for match in _WORD.finditer(nl):
+        word = match[0]
+        if not word[0].isupper() or _starts(nl, match.start()):
+            continue
+        found.append((match.start(), word))
+    # The capitalised parts of hyphenated words: the "PALM" of "PALM-proef", "Nyiragongo-vulkaan".
+    return [(at, w) for at, w in found if not (at > 0 and nl[at - 1] == "-" and not w[0].isupper())]
+
+
+_ENGLISH_CAPITALS = frozenset(
+    """I Mr Mrs Ms Dr Prof St Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
+    February March April May June July August September October November December""".split()
+)
+_KEY_RULES = (
+    (re.compile(r"ij"), "i"),
+    (re.compile(r"oe"), "u"),
+    (re.compile(r"c(?=[^h])|ck|q"), "k"),
+    (re.compile(r"sch"), "sk"),
+    (re.compile(r"z"), "s"),
+    (re.compile(r"ph"), "f"),
+    (re.compile(r"(?<=[tdgk])h"), ""),
+    (re.compile(r"(.)\1+"), r"\1"),
+    (re.compile(r"i[ae]"), "i"),
+)
+
+
+@lru_cache(maxsize=8192)
+def sound_key(word: str) -> str:
+    """Return a spelling key that a name's Dutch and English forms share (Jeruzalem, Jerusalem)."""
+    key = fold(word).lower()
+    for pattern, replacement in _KEY_RULES:
+        key = pattern.sub(replacement, key)
+    return key
+
+
+def _english_words(en: str) -> tuple[list[str], set[str]]:
+    """Return the English's capitalised words (in order, '' for a break between runs) and its
+    lowercase words that do not start a sentence."""
+    upper: list[str] = []
+    lower: set[str] = set()
+    en = fold(en)
+    for match in _WORD.finditer(en):
+        word = match[0].removesuffix("'s").removesuffix("’s")
+        if word[0].isupper():
+            if not _starts(en, match.start()) and word not in _ENGLISH_CAPITALS:
+                upper.append(word)
+                continue
+        elif not _starts(en, match.start()):
+            lower.add(word)
+        if upper and upper[-1] and word not in ("of", "the", "and", "de", "du", "van"):
+            upper.append("")
+    return upper, lower
+
+
+def _near(a: str, b: str, limit: int = 2) -> bool:
+    """Tell whether two words are within `limit` edits of each other (Levenshtein)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def missing_names(nl: str, en: str) -> list[str]:
+    """Return the Dutch names that the English lost, changed or rendered word for word."""
+    if nl[1:].islower() or not nl[1:].strip():
+        return []  # the common case: no capital past the first letter, no name to look for
+    names = dutch_names(nl)
+    if not names:
+        return []
+    upper_run, lower = _english_words(en)
+    upper = {w for w in upper_run if w} | {
+        fold(w).removesuffix("'s").removesuffix("’s") for w in _WORD.findall(en) if w[0].isupper()
+    }
+    en_folded = fold(en)
+    covered: set[int] = set()
+    missing: list[str] = []
+    for match in _exonym_pattern().finditer(nl):
+        span = range(match.start(), match.end())
+        if any(at in span for at, _ in names):
+            covered.update(span)
+            english = exonyms()[match[0]]
+            if not any(_holds(en_folded, fold(e)) for e in english):
+                missing.append(match[0])
+    used: set[str] = set()
+    unmatched: list[tuple[int, str]] = []
+    keys: dict[str, str] | None = None  # built when first needed: most names match as they are
+    for at, word in names:
+        if at in covered:
+            continue
+        plain = fold(word)
+        if plain in upper or plain.upper() in upper:
+            used.add(plain if plain in upper else plain.upper())
+            continue
+        key = plain.lower()
+        if key in lower and key not in _PARTICLES:
+            missing.append(word)  # the name became a common word: "Stone" as "stone"
+            continue
+        if key in _NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
+            continue
+        # "Nobelprijs" holds the English's "Nobel", "Ecuadorean" the Dutch's "Ecuador".
+        prefix = next(
+            (
+                w
+                for w in upper
+                if len(w) >= 4
+                and (plain.startswith(w) or (len(plain) >= 4 and w.startswith(plain)))
+            ),
+            None,
+        )
+        if prefix is None:
+            if keys is None:
+                keys = {sound_key(w): w for w in upper}
+            prefix = keys.get(sound_key(plain))
+        if prefix is not None:
+            used.add(prefix)
+            continue
+        unmatched.append((at, word))
+    if not unmatched:
+        return missing
+    # A name the English changed is near a word of the English: it is missing, not translated.
+    changed = [
+        w
+        for _, w in unmatched
+        if len(w) >= 4 and any(_near(fold(w), e, 1 if len(w) < 6 else 2) for e in upper - used)
+    ]
+    rest = [(at, w) for at, w in unmatched if w not in changed]
+    # A foreign name is the same in English ("Sara"); only a Dutch word can be translated.
+    missing += [w for _, w in rest if not _DUTCH_LOOKING.search(w)]
+    rest = [(at, w) for at, w in rest if _DUTCH_LOOKING.search(w)]
+    # What is left looks Dutch: it was translated when the English has a capitalised word
+    # to spare for it ("Onafhankelijkheidsverklaring" is "Declaration of Independence").
+    spare = [w for w in upper_run if w and w not in used and not _matches_any(w, names)]
+    if len(rest) > len(spare):
+        missing += [w for _, w in rest]
+    return missing + changed
+
+
+def _matches_any(word: str, names: list[tuple[int, str]]) -> bool:
+    """Tell whether an English capitalised word is one of the Dutch names, as it stands."""
+    return any(fold(name) == word for _, name in names)
+
+
+def _holds(text: str, phrase: str) -> bool:
+    """Tell whether a text holds a phrase at the start of a word ("Paris" in "Parisians")."""
+    start = text.find(phrase)
+    while start >= 0:
+        before = text[start - 1] if start else " "
+        if not before.isalnum():
+            return True
+        start = text.find(phrase, start + 1)
+    return False
+
+
+def _genitive(word: str, upper: set[str]) -> bool:
+    """Tell whether a Dutch genitive ("Carters") is the English's name ("Carter's")."""
+    return len(word) > 3 and word.endswith("s") and word[:-1] in upper
+
+
+def _derived(word: str, upper: set[str]) -> bool:
+    """Tell whether a Dutch adjective or demonym ("Canadese") matches an English one."""
+    if len(word) <= _DERIVED_PREFIX + 1 or not _DERIVED.search(word.lower()):
+        return False
+    prefix = word[:_DERIVED_PREFIX]
+    return any(w.startswith(prefix) and w != word for w in upper)
+
+
+def names_differ(nl: str, en: str) -> bool:
+    """Tell whether a name of the Dutch has no counterpart in the English."""
+    return bool(missing_names(nl, en))
