@@ -22,6 +22,7 @@ from tolk.settings import (
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SOURCES,
     DEFAULTS,
+    FEED_CONTENTS,
     TORCH_DTYPES,
     Settings,
     setting_help,
@@ -44,6 +45,8 @@ _CLI_TYPES = {
     "max_page_bytes": click.IntRange(min=1),
     "fetch_timeout": click.FloatRange(min=0.1),
     "fetch_retries": click.IntRange(min=0, max=10),
+    "feed_entries": click.IntRange(min=1),
+    "feed_content": click.Choice(FEED_CONTENTS),
 }
 
 
@@ -163,11 +166,14 @@ def _finish(state) -> None:
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
-        f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
-        f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
+        f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed"
+        + (f", {len(report.left_out)} left out" if report.left_out else "")
+        + f" in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
     if report.digest_page:
         click.echo(f"what is new: {report.digest_page}")
+    for failure in report.left_out:
+        click.echo(f"LEFT OUT {failure.source_path}: {failure.reason}", err=True)
     for failure in report.failures:
         click.echo(f"FAILED {failure.source_path}: {failure.reason}", err=True)
     sys.exit(EXIT_SOME_FAILED if report.failures else EXIT_OK)

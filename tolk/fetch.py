@@ -4,7 +4,8 @@ Every request has connect and read timeouts, a time limit for the whole response
 limit (the body is streamed and dropped past it), a User-Agent that names tolk and its
 version, and a bounded number of redirects. Timeouts, 429 and 5xx answers are retried with
 backoff, honouring Retry-After up to a cap. At most a few requests go to one host at a time.
-Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. Every
+Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. A URL
+check, if given, is asked before every request and redirect hop (see tolk.urlpolicy). Every
 failure is one `FetchError` whose message names the URL, the reason and what to do.
 """
 
@@ -132,8 +133,11 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        check_url: Callable[[str], None] | None = None,
     ) -> None:
         self.options, self._sleep = options, sleep
+        # Asked before every request, each redirect hop included (tolk.urlpolicy); it raises.
+        hooks = {"request": [lambda request: check_url(str(request.url))]} if check_url else {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(
                 options.read_timeout, connect=options.connect_timeout, pool=options.total_timeout
@@ -143,6 +147,7 @@ class Fetcher:
             max_redirects=options.max_redirects,
             headers={"User-Agent": options.user_agent},
             transport=transport,
+            event_hooks=hooks,
         )
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._lock = threading.Lock()

@@ -16,6 +16,7 @@ DEFAULT_SOURCES = ("seeds",)
 DEFAULT_OUTPUT_DIR = "outputs"
 BACKEND_CHOICES = ("auto", "torch", "ct2")
 TORCH_DTYPES = ("float32", "bfloat16")
+FEED_CONTENTS = ("summary", "full")
 
 
 def _setting(default: Any, help: str, *, output: bool = False, cli: bool = True) -> Any:
@@ -77,6 +78,21 @@ class Settings:
     refresh: bool = _setting(
         False, "Ask again for web pages the output folder already holds (conditionally)."
     )
+    allow_private_urls: bool = _setting(
+        False,
+        "Let a feed on a public host name pages on loopback, private or link-local addresses.",
+    )
+    # Tests serve a "public" feed from 127.0.0.1: this makes such an origin count as public.
+    public_origins: tuple[str, ...] = _setting(
+        (), "Origins (http://host:port) to treat as public addresses.", cli=False
+    )
+    feed_entries: int = _setting(100, "Articles in feed.xml and feed.json, the newest first.")
+    feed_content: str = _setting(
+        "summary", "What a feed entry holds: summary, or full (the whole English text)."
+    )
+    site_url: str | None = _setting(
+        None, "Where the output folder is published, for absolute links in the feeds."
+    )
     columns: tuple[tuple[str, str], ...] = _setting(
         (), "Table columns to read, e.g. text=body,id=guid (tolk's name=the table's).", cli=False
     )
@@ -90,12 +106,17 @@ class Settings:
         low, high = self.key_points
         if not 1 <= low <= high:
             raise ValueError(f"key points {low}-{high}: need 1 <= fewest <= most")
+        if self.feed_content not in FEED_CONTENTS:
+            raise ValueError(f"feed content {self.feed_content!r}: use summary or full")
+        if self.feed_entries < 1:
+            raise ValueError(f"feed_entries = {self.feed_entries} is out of range")
         for name in ("beams", "threads", "fetch_retries", "chunk_articles", "checkpoint_chunks"):
             if getattr(self, name) < (0 if name in ("beams", "threads", "fetch_retries") else 1):
                 raise ValueError(f"{name} = {getattr(self, name)} is out of range")
         # Prefect and JSON hand lists back where tuples went in.
         object.__setattr__(self, "key_points", tuple(self.key_points))
         object.__setattr__(self, "columns", tuple(tuple(c) for c in self.columns))
+        object.__setattr__(self, "public_origins", tuple(self.public_origins))
 
     def with_changes(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed."""

@@ -206,9 +206,9 @@ def render_indexes(rows: Iterable[dict]) -> dict[str, str]:
             break
         shown.append(month)
     archived = [m for m in months if m not in shown]
-    lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", ""]
+    lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", "", FEED_LINE, ""]
     if archived:
-        lines[-2] = f"{len(rows)} articles: the newest here, older months in the archive."
+        lines[2] = f"{len(rows)} articles: the newest here, older months in the archive."
     for month in shown:
         lines += [f"## {month}", ""] + [index_line(row) for row in months[month]] + [""]
     pages = {}
@@ -228,11 +228,18 @@ def render_index(rows: Iterable[dict]) -> str:
     return render_indexes(rows)["index.md"]
 
 
+FEED_LINE = "Follow it in a feed reader: [feed.xml](feed.xml) (Atom), [feed.json](feed.json)."
+
+
 def render_run_digest(committed_at: str, digests: Iterable[Digest], prefix: str = "../") -> str:
     """Render what one run added or changed, for the morning reader: one section per article."""
     digests = list(digests)
     lines = [f"# tolk digest of {committed_at}", ""]
-    lines += [f"{len(digests)} articles added or changed. [All articles]({prefix}index.md)", ""]
+    lines += [
+        f"{len(digests)} articles added or changed. [All articles]({prefix}index.md) · "
+        f"[Feed]({prefix}feed.xml)",
+        "",
+    ]
     for digest in sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True):
         article = digest.article
         page = f"{prefix}{ARTICLES_DIR}/{quote(article.id)}"
