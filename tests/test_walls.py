@@ -153,3 +153,17 @@ def test_language_detection():
     assert check_dutch(short) is short  # too short to tell: translated as Dutch
     dutch = article("nl", PAYWALL_LEAD)
     assert check_dutch(dutch) is dutch
+
+
+def test_the_run_report_names_what_was_left_out_apart_from_failures():
+    from flows.digest import report_markdown
+    from tolk.records import Failure
+    from tolk.run import RunReport
+
+    report = RunReport(["feed"], "out")
+    report.add_failures(
+        [Failure("a", "http://x/a", "consent wall: ...", left_out=True), Failure("b", "b", "bad")]
+    )
+    assert report.ok is False and [f.article_id for f in report.left_out] == ["a"]
+    text = report_markdown(report)
+    assert "## Left out, not translated" in text and "consent wall" in text

@@ -108,6 +108,8 @@ class Settings:
             raise ValueError(f"key points {low}-{high}: need 1 <= fewest <= most")
         if self.feed_content not in FEED_CONTENTS:
             raise ValueError(f"feed content {self.feed_content!r}: use summary or full")
+        if self.site_url and not self.site_url.startswith(("http://", "https://")):
+            raise ValueError(f"site URL {self.site_url!r}: give an http(s) address")
         if self.feed_entries < 1:
             raise ValueError(f"feed_entries = {self.feed_entries} is out of range")
         for name in ("beams", "threads", "fetch_retries", "chunk_articles", "checkpoint_chunks"):
