@@ -19,6 +19,8 @@ from tolk.settings import Settings
 from tolk.store.store import OutputStore
 from tolk.write_feed import FeedOptions, render_atom, xml_text
 
+pytestmark = pytest.mark.slow  # every test here uses the module's three real runs
+
 ATOM_RNG = Path(__file__).parent / "data" / "atom.rng"
 NS = {"a": "http://www.w3.org/2005/Atom"}
 

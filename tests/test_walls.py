@@ -32,6 +32,7 @@ def elsewhere():
     other.stop()
 
 
+@pytest.mark.slow
 def test_a_feed_with_walls_gives_only_news(site, elsewhere, tiny_marian, tmp_path):
     items = site.walled_feed(elsewhere.page_url(SEED_PAGES[1]))
     settings = Settings(model=str(tiny_marian), public_origins=(site.base,))
