@@ -304,9 +304,10 @@ def read_items(
             continue
         try:
             if item.kind == "table" and item.row is not None:
-                done[n] = check_dutch(row_article(item.row, item.id))
+                read = row_article(item.row, item.id)
             else:
-                done[n] = check_dutch(_read_file(item, options))
+                read = _read_file(item, options)  # an Article, or a Failure after retries
+            done[n] = check_dutch(read) if isinstance(read, Article) else read
         except TolkError as error:
             done[n] = _failure(item, error)
     if pages:
