@@ -28,6 +28,7 @@ from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
 from tolk.sources import Item, SourceOptions
 from tolk.translate import TranslatorSpec
 from tolk.translate.base import default_threads
+from tolk.write_feed import FeedOptions
 from tolk.write_markdown import escape
 
 
@@ -88,9 +89,9 @@ def translate_articles(
     retry_condition_fn=retry_on_io,
     cache_policy=NO_CACHE,
 )
-def commit(store):
+def commit(store, feed: FeedOptions):
     """Commit the staged translations as one generation of both tables; rewrite the views."""
-    return commit_outputs(store)
+    return commit_outputs(store, feed)
 
 
 STEPS = {read_chunk: read_articles, translate_chunk: translate_articles, commit_outputs: commit}
@@ -129,6 +130,9 @@ def report_markdown(report: RunReport) -> str:
         lines += ["", f"What this run added or changed: {escape(report.digest_page)}."]
     if report.notes:
         lines += ["", "## The output folder", ""] + [f"- {escape(n)}" for n in report.notes]
+    if report.left_out:
+        lines += ["", "## Left out, not translated", ""]
+        lines += [f"- {escape(f.source_path)}: {escape(f.reason)}" for f in report.left_out]
     if report.failures:
         lines += ["", "## Failures", ""]
         lines += [f"- {escape(f.source_path)}: {escape(f.reason)}" for f in report.failures]

@@ -7,6 +7,11 @@ a slow page (it stalls past a client's read timeout), a PDF, an oversized page, 
 first answers 429 with Retry-After. Every page has an ETag and a Last-Modified date and answers a
 matching conditional request with 304. Requests are counted per path, and a test may change a
 page. Nothing here reaches past the loopback address.
+
+It also has the walls of real Dutch news sites (see `walled_feed`): a page that redirects to
+DPG Media's consent host (never reached: tolk stops before asking it), a cookie wall served in
+the page's place, a paywalled page that ends after its lead, the same page marked "premium" in
+the feed (a teaser), and an English article.
 """
 
 from __future__ import annotations
@@ -202,6 +207,56 @@ def article_page(seed: SeedPage, base: str, text: str | None = None) -> bytes:
     return page.encode("utf-8")
 
 
+CONSENT_URL = "https://myprivacy.dpgmedia.net/consent?siteKey=hetnieuws&callbackUrl={back}"
+COOKIE_WALL = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8"><title>Het Nieuws - Privacy-instellingen</title></head>
+<body><main>
+<h1>Wij vragen je toestemming</h1>
+<p>Wij en onze partners gebruiken cookies en vergelijkbare technieken om gepersonaliseerde
+advertenties te tonen en het gebruik van de site te meten.</p>
+<p>Door op Akkoord te klikken geef je toestemming voor het gebruik van cookies en het verwerken
+van je persoonsgegevens door onze partners. Je kunt je toestemming altijd weer intrekken.</p>
+<p>Lees meer in onze privacyverklaring en cookieverklaring, of pas je instellingen aan.</p>
+<p><button>Akkoord</button> <button>Instellingen aanpassen</button></p>
+</main></body></html>
+"""
+PAYWALL_TITLE = "Kabinet wil meer geld voor de zorg in de regio"
+PAYWALL_LEAD = (
+    "Het kabinet wil volgend jaar honderden miljoenen euro extra uitgeven aan de zorg in de "
+    "regio. Vooral ziekenhuizen in Groningen, Drenthe en Zeeland moeten daarvan profiteren, "
+    "zegt de minister in een brief aan de Tweede Kamer."
+)
+PAYWALL_PAGE = """<!DOCTYPE html>
+<html lang="nl"><head><meta charset="utf-8"><title>{title} | Het Nieuws</title>
+<meta property="og:title" content="{title}">
+<meta property="article:published_time" content="2025-12-02T07:30:00+01:00">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+"headline": "{title}", "isAccessibleForFree": false}}</script>
+</head>
+<body>
+<header><a href="/">Het Nieuws</a></header>
+<main><article>
+<h1>{title}</h1>
+<p>{lead}</p>
+<div class="paywall">
+<p>Dit artikel is exclusief voor abonnees.</p>
+<p>Word abonnee en lees onbeperkt alle artikelen voor 1 euro per week.</p>
+<p>Ben je al abonnee? Log in om verder te lezen.</p>
+</div>
+</article></main>
+<footer><p>Alle rechten voorbehouden.</p></footer>
+</body></html>
+"""
+ENGLISH_TITLE = "Dutch cabinet plans more money for regional hospitals"
+ENGLISH_TEXT = (
+    "The Dutch cabinet wants to spend hundreds of millions of euros more on healthcare in the "
+    "regions next year. Hospitals in Groningen, Drenthe and Zeeland in particular should "
+    "benefit, the minister wrote in a letter to parliament on Tuesday.\n\n"
+    "Opposition parties welcomed the plan but asked where the money would come from, and "
+    "whether nurses and doctors would see any of it in their salaries."
+)
+
+
 class QuietServer(ThreadingHTTPServer):
     """A threading HTTP server that takes a client hanging up as normal, not as an error."""
 
@@ -263,6 +318,57 @@ class NewsSite:
             "pdf": self.url("/rapport.pdf"),
             "huge": self.url("/nieuws/enorm.html"),
         }
+
+    def walled_feed(self, elsewhere: str) -> dict[str, str]:
+        """Serve `/muren.rss`, two seed articles among walls, teasers, English and `elsewhere`.
+
+        Returns the feed's items by what they are: "news", "news2", "consent" (redirects to
+        the consent host), "cookiewall", "paywall", "teaser" (the paywalled page, marked
+        premium by the feed), "english" and "elsewhere" (a page of another server).
+        """
+        back = self.url("/nieuws/toestemming.html")
+        self.paths["/nieuws/toestemming.html"] = Response(
+            b"", status=302, headers={"Location": CONSENT_URL.format(back=back)}, validators=False
+        )
+        self.paths["/nieuws/cookiemuur.html"] = Response(COOKIE_WALL.encode())
+        walled = PAYWALL_PAGE.format(title=PAYWALL_TITLE, lead=PAYWALL_LEAD).encode()
+        self.paths["/nieuws/abonnees.html"] = Response(walled)
+        self.paths["/plus/abonnees.html"] = Response(walled)
+        english = SeedPage("english", "english", ENGLISH_TITLE, "2025-12-02", "2025-12-02")
+        self.paths["/nieuws/english.html"] = Response(
+            article_page(english, self.base, ENGLISH_TEXT)
+        )
+        items = {
+            "news": self.page_url(SEED_PAGES[0]),
+            "consent": back,
+            "cookiewall": self.url("/nieuws/cookiemuur.html"),
+            "paywall": self.url("/nieuws/abonnees.html"),
+            "teaser": self.url("/plus/abonnees.html"),
+            "english": self.url("/nieuws/english.html"),
+            "elsewhere": elsewhere,
+            "news2": self.page_url(SEED_PAGES[3]),
+        }
+        titles = {"paywall": PAYWALL_TITLE, "teaser": PAYWALL_TITLE, "english": ENGLISH_TITLE}
+        entries = "".join(
+            f"<item><title>{html.escape(titles.get(what, what))}</title>"
+            f"<link>{html.escape(url)}</link>"
+            + ("<category>premium</category>" if what == "teaser" else "")
+            + "</item>"
+            for what, url in items.items()
+            if what not in ("news", "news2")
+        )
+        seeds = "".join(
+            f"<item><title>{html.escape(seed.title)}</title><link>{self.page_url(seed)}</link>"
+            f"<pubDate>{format_datetime(LAST_MODIFIED, usegmt=True)}</pubDate></item>"
+            for seed in (SEED_PAGES[0], SEED_PAGES[3])
+        )
+        feed = (
+            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Het Nieuws - Muren</title><link>{self.base}/</link>"
+            f"<description>Nieuws achter muren</description>{seeds}{entries}</channel></rss>\n"
+        )
+        self.paths["/muren.rss"] = Response(feed.encode(), "application/rss+xml")
+        return items
 
     def set_article(self, seed: SeedPage, text: str) -> None:
         """Change a seed article's page to hold `text`."""

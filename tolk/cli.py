@@ -24,6 +24,7 @@ from tolk.settings import (
     DEFAULT_SOURCES,
     DEFAULT_UI_PORT,
     DEFAULTS,
+    FEED_CONTENTS,
     LIMITS,
     TORCH_DTYPES,
     Settings,
@@ -57,6 +58,7 @@ _CLI_TYPES = {
     "key_points": (ranged("key_points"), ranged("key_points")),
     "glossary": click.Path(exists=True, dir_okay=False),
     "torch_dtype": click.Choice(TORCH_DTYPES),
+    "feed_content": click.Choice(FEED_CONTENTS),
 } | {name: ranged(name) for name in LIMITS if name != "key_points"}
 
 
@@ -176,13 +178,16 @@ def _finish(state) -> None:
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
-        f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed "
-        f"in {report.seconds:.1f} s; outputs in {report.output_dir}/"
+        f"{report.translated} translated, {report.reused} unchanged, {len(report.failures)} failed"
+        + (f", {len(report.left_out)} left out" if report.left_out else "")
+        + f" in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
     if report.changes:
         click.echo(f"written: {report.change_summary}")
     if report.digest_page:
         click.echo(f"what is new: {report.digest_page}")
+    for failure in report.left_out:
+        click.echo(f"LEFT OUT {failure.source_path}: {failure.reason}", err=True)
     for failure in report.failures:
         click.echo(f"FAILED {failure.source_path}: {failure.reason}", err=True)
     sys.exit(EXIT_SOME_FAILED if report.failures else EXIT_OK)

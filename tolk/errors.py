@@ -69,3 +69,23 @@ class ExportRefused(TolkError):
 
 class BadGlossary(TolkError):
     "A glossary file cannot be read as one."
+
+
+class LeftOut(TolkError):
+    "An item left out on purpose, not translated: a wall, another language, a refused URL."
+
+
+class WalledPage(LeftOut):
+    "A page shows a consent, login or subscription wall instead of its article."
+
+
+class ConsentRedirect(WalledPage, FetchError):
+    "A request was sent to a consent host: stopped there, before any connection to it."
+
+
+class NotDutch(LeftOut):
+    "An item's text is in another language than Dutch."
+
+
+class RefusedUrl(LeftOut, FetchError):
+    "A URL a feed names is not one tolk may fetch (a scheme or an address on your network)."

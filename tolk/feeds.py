@@ -18,6 +18,7 @@ import lxml.html
 
 from tolk.errors import FeedError
 from tolk.textcheck import SURROGATE_REF_MARK
+from tolk.walls import teaser_category
 
 DEFAULT_MAX_ITEMS = 200
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
@@ -43,6 +44,7 @@ class FeedItem:
     title: str | None
     date: str | None  # YYYY-MM-DD, the date as the feed wrote it (its own time zone)
     guid: str | None
+    teaser: bool = False  # the feed marks the item as a teaser (premium, plus, ...)
 
 
 def iso_date(value: str | None, parsed: time.struct_time | None = None) -> str | None:
@@ -133,6 +135,7 @@ def parse_feed(data: bytes, url: str, max_items: int = DEFAULT_MAX_ITEMS) -> Fee
                     entry.get("published_parsed") or entry.get("updated_parsed"),
                 ),
                 guid=entry.get("id") or None,
+                teaser=teaser_category(t.get("term") for t in entry.get("tags") or ()),
             )
         )
     over_limit = max(0, len(parsed.entries) - max_items)

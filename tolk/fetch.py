@@ -6,7 +6,8 @@ version, and a bounded number of redirects. Timeouts, 429 and 5xx answers are re
 backoff, honouring Retry-After up to a cap; a response over the whole-response limit is not
 (it would only dribble again), and a host that has cost its time budget in timeouts fails its
 other pages at once. At most a few requests go to one host at a time.
-Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. Every
+Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. A URL
+check, if given, is asked before every request and redirect hop (see tolk.urlpolicy). Every
 failure is one `FetchError` whose message names the URL, the reason and what to do.
 """
 
@@ -139,8 +140,11 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        check_url: Callable[[str], None] | None = None,
     ) -> None:
         self.options, self._sleep = options, sleep
+        # Asked before every request, each redirect hop included (tolk.urlpolicy); it raises.
+        hooks = {"request": [lambda request: check_url(str(request.url))]} if check_url else {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(
                 options.read_timeout, connect=options.connect_timeout, pool=options.total_timeout
@@ -150,6 +154,7 @@ class Fetcher:
             max_redirects=options.max_redirects,
             headers={"User-Agent": options.user_agent},
             transport=transport,
+            event_hooks=hooks,
         )
         self._hosts: dict[str, threading.BoundedSemaphore] = {}
         self._spent: Counter[str] = Counter()  # seconds each host cost in timeouts

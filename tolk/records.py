@@ -55,6 +55,7 @@ class Failure:
     article_id: str
     source_path: str
     reason: str
+    left_out: bool = False  # True: not translated on purpose (a wall, not Dutch, a refused URL)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from tolk.store.archive import PageArchive
 from tolk.store.store import OutputStore
 from tolk.store.views import refresh_views
 from tolk.translate import TranslatorSpec, select_model
+from tolk.urlpolicy import UrlPolicy
 from tolk.web import Web
+from tolk.write_feed import DEFAULT_FEED, FeedOptions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,6 +57,7 @@ class RunReport:
     generation: int | None = None
     seconds: float = 0.0
     failures: list[Failure] = field(default_factory=list)
+    left_out: list[Failure] = field(default_factory=list)  # walls, not Dutch, refused URLs
     notes: list[str] = field(default_factory=list)
     error: str | None = None  # why the run stopped before doing its work, if it did
     article_ids: list[str] = field(default_factory=list)  # every article read, in order
@@ -70,6 +73,16 @@ class RunReport:
     @property
     def ok(self) -> bool:
         return not self.failures and self.error is None
+
+    def add_failures(
+        self, failures: Sequence[Failure], log: logging.Logger | logging.LoggerAdapter | None = None
+    ) -> None:
+        """Count each failure as failed, or as left out on purpose; log those read here."""
+        for failure in failures:
+            (self.left_out if failure.left_out else self.failures).append(failure)
+            if log is not None:
+                said = "left out: " if failure.left_out else ""
+                log.warning(f"{failure.source_path}: {said}{failure.reason}")
 
 
 class Pending(Protocol):
@@ -144,14 +157,20 @@ def source_options(settings: Settings) -> SourceOptions:
         columns=settings.columns,
         refresh=settings.refresh,
         recursive=settings.recursive,
+        urls=UrlPolicy(settings.allow_private_urls, settings.public_origins),
     )
+
+
+def feed_options(settings: Settings) -> FeedOptions:
+    """Derive what the output feeds hold from the run's settings."""
+    return FeedOptions(settings.feed_entries, settings.feed_content, settings.site_url)
 
 
 def read_chunk(
     items: Sequence[Item], options: SourceOptions, archive: Path
 ) -> tuple[list[Article], list[Failure]]:
     """Read a chunk of items into articles, fetching web pages not already in the archive."""
-    with Web.open(options.fetch, PageArchive(archive)) as web:
+    with Web.open(options.fetch, PageArchive(archive), options.urls) as web:
         return read_items(items, options, web)
 
 
@@ -162,7 +181,9 @@ def describe(source: object) -> str:
     return str(source)
 
 
-def commit_outputs(store: OutputStore) -> tuple[int | None, str | None]:
+def commit_outputs(
+    store: OutputStore, feed: FeedOptions = DEFAULT_FEED
+) -> tuple[int | None, str | None]:
     """Commit the staged work as a new generation and rewrite the views it changed.
 
     Returns the new generation's number and the run digest written for it (None for either
@@ -170,7 +191,7 @@ def commit_outputs(store: OutputStore) -> tuple[int | None, str | None]:
     """
     commit = store.commit()
     changed = (commit.changed if commit else []) + store.recovered
-    page = refresh_views(store, changed)
+    page = refresh_views(store, changed, feed)
     return (commit.generation if commit else None), page
 
 
@@ -197,10 +218,10 @@ def digest(
     with OutputStore(
         Path(output_dir), settings.lock_timeout, settings.checkpoint_chunks, log
     ) as store:
-        options = source_options(settings)
-        with Web.open(options.fetch, store.archive) as web:
+        options, feed = source_options(settings), feed_options(settings)
+        with Web.open(options.fetch, store.archive, options.urls) as web:
             items, failures, notes = list_items(sources, options, web)
-        report.failures.extend(failures)
+        report.add_failures(failures, log)
         for note in notes:
             log.info(note)
         report.items = len(items) + len(failures)
@@ -221,7 +242,7 @@ def digest(
             report.sentences += sum(len(d.pairs) for d in result.digests)
             report.decoded += result.decoded
             report.decode_calls += result.decode_calls
-            report.failures.extend(result.failures)
+            report.add_failures(result.failures)
             elapsed = time.perf_counter() - started
             log.info(
                 f"{report.translated + report.reused}/{report.items} articles done "
@@ -232,9 +253,7 @@ def digest(
         try:
             for n, chunk in enumerate(chunks, 1):
                 articles, failures = executor.run(read_chunk, chunk, options, store.archive.root)
-                for failure in failures:
-                    log.warning(f"{failure.source_path}: {failure.reason}")
-                report.failures.extend(failures)
+                report.add_failures(failures, log)
                 report.article_ids.extend(a.id for a in articles)
                 keys = {a.id: cache_key(a, signature) for a in articles}
                 plan = store.plan(articles, keys)
@@ -250,13 +269,13 @@ def digest(
                 collect(in_flight.popleft())
         except TolkError:
             _drain(in_flight, collect)
-            executor.run(commit_outputs, store)  # keep what was done before the failure
+            executor.run(commit_outputs, store, feed)  # keep what was done before the failure
             raise
         except BaseException:
             _drain(in_flight, collect)
             store.checkpoint()  # sealed: the next run commits it without translating again
             raise
-        report.generation, digest_page = executor.run(commit_outputs, store)
+        report.generation, digest_page = executor.run(commit_outputs, store, feed)
         if report.generation is not None and store.generation is not None:
             report.changes = list(changes_of(store.generation.manifest).values())
         report.digest_page = str(Path(output_dir) / digest_page) if digest_page else None

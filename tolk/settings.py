@@ -19,6 +19,7 @@ DEFAULT_OUTPUT_DIR = "outputs"
 DEFAULT_UI_PORT = 4210
 BACKEND_CHOICES = ("auto", "torch", "ct2")
 TORCH_DTYPES = ("float32", "bfloat16")
+FEED_CONTENTS = ("summary", "full")
 
 
 # The range of every numeric setting, declared once: Settings refuses a value outside it (or
@@ -36,6 +37,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "max_page_bytes": (1, 1_000_000_000),
     "fetch_timeout": (0.1, 600.0),
     "fetch_retries": (0, 10),
+    "feed_entries": (1, 100_000),
 }
 
 
@@ -119,6 +121,21 @@ class Settings:
     refresh: bool = _setting(
         False, "Ask again for web pages the output folder already holds (conditionally)."
     )
+    allow_private_urls: bool = _setting(
+        False,
+        "Let a feed on a public host name pages on loopback, private or link-local addresses.",
+    )
+    # Tests serve a "public" feed from 127.0.0.1: this makes such an origin count as public.
+    public_origins: tuple[str, ...] = _setting(
+        (), "Origins (http://host:port) to treat as public addresses.", cli=False
+    )
+    feed_entries: int = _setting(100, "Articles in feed.xml and feed.json, the newest first.")
+    feed_content: str = _setting(
+        "summary", "What a feed entry holds: summary, or full (the whole English text)."
+    )
+    site_url: str | None = _setting(
+        None, "Where the output folder is published, for absolute links in the feeds."
+    )
     columns: tuple[tuple[str, str], ...] = _setting(
         (), "Table columns to read, e.g. text=body,id=guid (tolk's name=the table's).", cli=False
     )
@@ -132,6 +149,10 @@ class Settings:
         low, high = self.key_points
         if not 1 <= low <= high:
             raise ValueError(f"key points {low}-{high}: need 1 <= fewest <= most")
+        if self.feed_content not in FEED_CONTENTS:
+            raise ValueError(f"feed content {self.feed_content!r}: use summary or full")
+        if self.site_url and not self.site_url.startswith(("http://", "https://")):
+            raise ValueError(f"site URL {self.site_url!r}: give an http(s) address")
         for name in LIMITS:
             for value in self.key_points if name == "key_points" else (getattr(self, name),):
                 if problem := out_of_range(name, value):
@@ -139,6 +160,7 @@ class Settings:
         # Prefect and JSON hand lists back where tuples went in.
         object.__setattr__(self, "key_points", tuple(self.key_points))
         object.__setattr__(self, "columns", tuple(tuple(c) for c in self.columns))
+        object.__setattr__(self, "public_origins", tuple(self.public_origins))
 
     def with_changes(self, **changes: Any) -> Settings:
         """Return a copy with some settings changed."""

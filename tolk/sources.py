@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 from tolk.errors import (
     BadTable,
     DuplicateArticleId,
+    EmptyPage,
     FetchError,
+    LeftOut,
     TolkError,
     UnknownSource,
     UnreadableArticle,
@@ -43,6 +45,7 @@ from tolk.files import (
     shown,
 )
 from tolk.ids import IdRegistry, make_id, page_key, url_id
+from tolk.language import check_dutch
 from tolk.read import ARTICLE_SUFFIX, read_article, read_with_retries
 from tolk.records import Article, Failure, SourceKind
 from tolk.tabular import (
@@ -55,6 +58,8 @@ from tolk.tabular import (
     table_rows,
 )
 from tolk.textcheck import check_article, check_text, safe
+from tolk.urlpolicy import UrlPolicy
+from tolk.walls import check_redirect, raw_consent, screen
 from tolk.web import Web, fetch_pages, page_of, read_feed
 
 if TYPE_CHECKING:
@@ -81,6 +86,7 @@ class SourceOptions:
     max_feed_items: int = DEFAULT_MAX_ITEMS
     read_delays: tuple[float, ...] = READ_DELAYS  # waits before each try after a file I/O error
     recursive: bool = False  # read a folder's subfolders too
+    urls: UrlPolicy = UrlPolicy()  # which pages a feed may have tolk fetch
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ class Item:
     title: str | None = None  # from the feed: wins over the page's own
     date: str | None = None  # from the feed: wins over the page's own
     row: TableRow | None = None  # a table row, checked
+    trusted: bool = False  # a page a feed on a local host names: its address is not checked
+    teaser: bool = False  # the feed marks the page as a teaser: its lead alone may be kept
 
 
 def source_kind(spec: object) -> str:
@@ -226,6 +234,7 @@ class _Listing:
         if not feed.items:
             self.fail(url_id(url), url, f"{url}: the feed lists no articles; check the address")
             return
+        trusted = web.guard.is_local(url)
         repeated = 0
         for entry in feed.items:
             page, title, date = entry.url, entry.title, entry.date
@@ -235,7 +244,16 @@ class _Listing:
             except TolkError as error:
                 self.fail(url_id(page), safe(page), error)
                 continue
-            item = Item(url_id(page), "web", page, url=page, title=title, date=date)
+            item = Item(
+                url_id(page),
+                "web",
+                page,
+                url=page,
+                title=title,
+                date=date,
+                trusted=trusted,
+                teaser=entry.teaser,
+            )
             repeated += not self.add(item, page_key(page), url)
         self.repeated(url, repeated, "pages")
 
@@ -254,7 +272,7 @@ def _session(web: Web | None, options: SourceOptions) -> Iterator[Web]:
     if web is not None:
         yield web
         return
-    with Web.open(options.fetch) as own:
+    with Web.open(options.fetch, policy=options.urls) as own:
         yield own
 
 
@@ -288,7 +306,9 @@ def list_items(
                 if not listing.file(path, Path(os.path.realpath(path)).parent, str(path)):
                     listing.repeated(str(path), 1, "file")
             else:
-                session = session or stack.enter_context(Web.open(options.fetch))
+                session = session or stack.enter_context(
+                    Web.open(options.fetch, policy=options.urls)
+                )
                 listing.feed(str(spec), session)
     return listing.items, listing.failures, listing.notes
 
@@ -334,13 +354,17 @@ def read_items(
             continue
         try:
             if item.kind == "table" and item.row is not None:
-                done[n] = row_article(item.row, item.id)
+                read = row_article(item.row, item.id)
             else:
-                done[n] = _read_file(item, options)
+                read = _read_file(item, options)  # an Article, or a Failure after retries
+            done[n] = check_dutch(read) if isinstance(read, Article) else read
         except TolkError as error:
-            done[n] = Failure(item.id, item.origin, str(error))
+            done[n] = _failure(item, error)
     if pages:
         with _session(web, options) as session:
+            for url, indexes in pages.items():
+                if any(items[n].trusted for n in indexes):
+                    session.guard.trust(url)
             for url, fetched in fetch_pages(pages, session, options.refresh):
                 for n in pages[url]:
                     done[n] = _web_article(items[n], fetched)
@@ -360,11 +384,23 @@ def _checked(result: Article | Failure) -> Article | Failure:
     return result
 
 
+def _failure(item: Item, error: TolkError) -> Failure:
+    return Failure(item.id, item.origin, str(error), left_out=isinstance(error, LeftOut))
+
+
 def _web_article(item: Item, fetched: Fetched | FetchError) -> Article | Failure:
+    """Make a fetched page's article, unless it is a wall or not Dutch (see tolk.walls)."""
     if isinstance(fetched, TolkError):
-        return Failure(item.id, item.origin, str(fetched))
+        return _failure(item, fetched)
     try:
-        page = page_of(fetched, item.title, item.date)
+        check_redirect(item.origin, fetched.final_url)
+        try:
+            page = page_of(fetched, item.title, item.date)
+        except EmptyPage:
+            raw_consent(fetched.body, item.origin)  # a consent form is a wall, not an empty page
+            raise
+        screened = screen(page, fetched.body, item.origin, teaser_ok=item.teaser)
+        article = page_article(screened.page, item.id, item.origin, "web", item.url)
+        return check_dutch(replace(article, warnings=article.warnings + screened.notes))
     except TolkError as error:
-        return Failure(item.id, item.origin, str(error))
-    return page_article(page, item.id, item.origin, "web", item.url)
+        return _failure(item, error)

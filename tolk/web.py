@@ -4,18 +4,23 @@ A feed is always asked for again, conditionally with its archived validators; a 
 archived copy. A page already in the archive is not fetched again unless `refresh` is set, and
 then conditionally, so an unchanged page costs a 304 and gives the same article (same SHA-256,
 no new translation). Pages are fetched concurrently within the fetcher's per-host limits.
+Every request goes past the session's URL guard (tolk.urlpolicy): a feed the user names is
+trusted, and so are the pages a feed on a local host names; others must be on public hosts.
+A request to a consent host is stopped before it is made (tolk.walls).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tolk.errors import FetchError
 from tolk.extract import Page, extract_page
 from tolk.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
 from tolk.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
 from tolk.store.archive import PageArchive
+from tolk.urlpolicy import UrlGuard, UrlPolicy
+from tolk.walls import check_hop
 
 
 @dataclass
@@ -24,11 +29,23 @@ class Web:
 
     fetcher: Fetcher
     archive: PageArchive | None = None
+    guard: UrlGuard = field(default_factory=UrlGuard)
 
     @classmethod
-    def open(cls, options: FetchOptions | None = None, archive: PageArchive | None = None) -> Web:
+    def open(
+        cls,
+        options: FetchOptions | None = None,
+        archive: PageArchive | None = None,
+        policy: UrlPolicy | None = None,
+    ) -> Web:
         """Start a web session with its own HTTP client; close it (or use `with`) when done."""
-        return cls(Fetcher(options or FetchOptions()), archive)
+        guard = UrlGuard(policy or UrlPolicy())
+
+        def check(url: str) -> None:
+            check_hop(url)  # a consent host first: it is not even looked up
+            guard.check(url)
+
+        return cls(Fetcher(options or FetchOptions(), check_url=check), archive, guard)
 
     def __enter__(self) -> Web:
         return self
@@ -62,6 +79,7 @@ def _keep(web: Web, fetched: Fetched, stored: Fetched | None, kind) -> Fetched:
 
 def read_feed(url: str, web: Web, max_items: int = DEFAULT_MAX_ITEMS) -> Feed:
     """Fetch a feed (conditionally, when archived) and read its items."""
+    web.guard.trust(url)  # the user named it
     stored = web.archive.get(url, "feed") if web.archive else None
     fetched = web.fetcher.fetch(_request(url, stored), expect="feed")
     copy = _keep(web, fetched, stored, "feed")

@@ -233,9 +233,9 @@ def render_indexes(rows: Iterable[dict]) -> dict[str, str]:
             break
         shown.append(month)
     archived = [m for m in months if m not in shown]
-    lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", ""]
+    lines = ["# tolk digest", "", f"{len(rows)} articles, newest first.", "", FEED_LINE, ""]
     if archived:
-        lines[-2] = f"{len(rows)} articles: the newest here, older months in the archive."
+        lines[2] = f"{len(rows)} articles: the newest here, older months in the archive."
     for month in shown:
         lines += [f"## {month}", ""] + [index_line(row) for row in months[month]] + [""]
     pages = {}
@@ -253,6 +253,9 @@ def render_indexes(rows: Iterable[dict]) -> dict[str, str]:
 def render_index(rows: Iterable[dict]) -> str:
     """Render the index page of every stored article, newest first (see `render_indexes`)."""
     return render_indexes(rows)["index.md"]
+
+
+FEED_LINE = "Follow it in a feed reader: [feed.xml](feed.xml) (Atom), [feed.json](feed.json)."
 
 
 def _digest_entry(digest: Digest, prefix: str) -> list[str]:
@@ -288,7 +291,11 @@ def render_run_digest(
     digests = sorted(digests, key=lambda d: (d.article.date or "", d.article.id), reverse=True)
     changes = changes or {}
     lines = [f"# tolk digest of {committed_at}", ""]
-    lines += [f"{len(digests)} articles added or changed. [All articles]({prefix}index.md)", ""]
+    lines += [
+        f"{len(digests)} articles added or changed. [All articles]({prefix}index.md) · "
+        f"[Feed]({prefix}feed.xml)",
+        "",
+    ]
     for kind, heading in CHANGE_HEADINGS.items():
         members = [d for d in digests if _kind(changes, d.article.id) == kind]
         if not members:

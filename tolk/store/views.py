@@ -8,7 +8,10 @@ never the other way round:
 - indexes: `index.md` (newest first; older months in `archive/YYYY-MM.md` once it grows),
   `site/index.html`;
 - per commit that brought news: `runs/<UTC time>.md` and `site/runs/<UTC time>.html`, what
-  that run added or changed, and `latest.md` and `site/latest.html`, the newest of them.
+  that run added or changed, and `latest.md` and `site/latest.html`, the newest of them;
+- feeds: `feed.xml` (Atom) and `feed.json` (JSON Feed) of the newest articles, rewritten after
+  every commit; `.tolk/views.json` also keeps each entry's English fingerprint and the time it
+  was last updated, so an entry's `updated` moves only when its English changes.
 
 After a commit, the views of the articles it changed are rewritten, and so are those that are
 missing (deleted by hand, or of a kind an older tolk did not write) or stale (a run died
@@ -23,10 +26,21 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tolk.changes import changes_of
 from tolk.records import Digest
 from tolk.store.store import OutputStore
+from tolk.write_feed import (
+    DEFAULT_FEED,
+    FEED_FILE,
+    JSON_FEED_FILE,
+    FeedOptions,
+    english_hash,
+    render_atom,
+    render_json_feed,
+    rfc3339,
+)
 from tolk.write_html import render_article_html, render_run_html, render_site_index
 from tolk.write_markdown import (
     render_article,
@@ -121,7 +135,32 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
     return latest
 
 
-def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> str | None:
+def _feeds(store: OutputStore, rows: list[dict], options: FeedOptions) -> dict:
+    """Write the feeds of the newest articles; return the entries' state to keep."""
+    rows = sorted(rows, key=lambda r: (r["date"] or "", r["id"]), reverse=True)
+    newest = [r["id"] for r in rows[: options.entries]]
+    digests = {d.article.id: d for d in store.digests(newest)}
+    ordered = [digests[i] for i in newest if i in digests]
+    kept = store.view_state().get("feed")
+    kept = kept if isinstance(kept, dict) else {}
+    state, updated = {}, {}
+    for digest in ordered:
+        fingerprint, before = english_hash(digest), kept.get(digest.article.id)
+        if isinstance(before, list) and len(before) == 2 and before[0] == fingerprint:
+            when = str(before[1])
+        else:
+            when = rfc3339(digest.translated_at)
+        state[digest.article.id] = [fingerprint, when]
+        updated[digest.article.id] = when
+    now = rfc3339(datetime.now(UTC))
+    store.write_view(FEED_FILE, render_atom(ordered, updated, options, now))
+    store.write_view(JSON_FEED_FILE, render_json_feed(ordered, updated, options))
+    return state
+
+
+def refresh_views(
+    store: OutputStore, changed: Iterable[str] = (), feed: FeedOptions = DEFAULT_FEED
+) -> str | None:
     """Rewrite the views of changed, missing and stale articles, then the indexes.
 
     Returns the path of the run digest written for the newest generation, if it changed any
@@ -150,5 +189,6 @@ def refresh_views(store: OutputStore, changed: Iterable[str] = ()) -> str | None
     store.write_view(
         f"{SITE_DIR}/index.html", render_site_index(rows, "latest.html" if has_latest else None)
     )
-    store.set_view_state({"generation": number})
+    entries = _feeds(store, rows, feed)
+    store.set_view_state({"generation": number, "feed": entries})
     return latest
