@@ -182,9 +182,8 @@ def model_stores(info: ModelInfo, store: Path | None = None) -> list[Path]:
     The model store (`store`, else $TOLK_MODELS_DIR or ./models) and the folder the model itself
     is in, so that a model named by its path finds what was made beside it from any folder.
     """
-    stores = [(store or models_dir()).resolve(), info.path.resolve().parent]
-    if info.source is not None:
-        stores.append(info.source.resolve().parent)
+    stores = [(store or models_dir()).resolve()]
+    stores += [where.resolve().parent for where in (info.path, info.source) if where is not None]
     return list(dict.fromkeys(stores))
 
 
