@@ -6,6 +6,8 @@ import configparser
 import os
 import shlex
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,17 +43,23 @@ def test_serve_says_the_folder_is_served_already(tmp_path, seed_dir, tiny_marian
     assert f"is already served by pid {os.getpid()}" in result.output
 
 
-def test_a_taken_ui_port_is_named(tmp_path, seed_dir, tiny_marian, monkeypatch):
-    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+def test_a_taken_ui_port_is_named(tmp_path, seed_dir, tiny_marian):
+    # In its own process, with no Prefect API configured: in this one an earlier test's
+    # harness may have set one, and serve would then use it and serve until stopped.
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        args = ["serve", str(seed_dir), "--out", str(tmp_path / "out")]
-        args += ["--model", str(tiny_marian), "--cron", "0 5 * * *", "--ui-port", str(port)]
-        result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 2
-    assert f"port {port} on 127.0.0.1 is in use" in result.output and "--ui-port" in result.output
+        command = [sys.executable, "-c", "from tolk.cli import main; main()", "serve"]
+        command += [str(seed_dir), "--out", str(tmp_path / "out"), "--model", str(tiny_marian)]
+        command += ["--cron", "0 5 * * *", "--ui-port", str(port)]
+        # Bounded: a serve that did not see the taken port would otherwise run until stopped.
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-3000:]
+    assert f"port {port} on 127.0.0.1 is in use" in output and "--ui-port" in output
     assert not (tmp_path / "out" / ".tolk" / "serve.lock").read_text()  # released
 
 
