@@ -83,3 +83,10 @@ def count_decodes(monkeypatch):
 
         monkeypatch.setattr(cls, "decode_batches", counted)
     return lambda: len(calls)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test that runs a real Prefect flow as slow: the harness alone takes seconds."""
+    for item in items:
+        if "prefect_harness" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

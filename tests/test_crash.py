@@ -22,6 +22,8 @@ from support import litter, tables_agree
 from tolk.run import digest
 from tolk.settings import Settings
 
+pytestmark = pytest.mark.slow  # real subprocesses killed at chosen moments
+
 DRIVER = r"""
 import os, signal, sys, time
 import tolk.store.files as files, tolk.store.store as store, tolk.store.tables as tables

@@ -186,6 +186,7 @@ def test_changed_source_makes_the_conversion_stale(tmp_path, own_tiny, caplog):
     assert "translating with the torch backend meanwhile" in caplog.text
 
 
+@pytest.mark.slow
 def test_ct2_float32_greedy_equals_torch_greedy(ct2_store, tiny_marian, seed_sentences):
     torch_side = load_translator(TranslatorSpec(model=str(tiny_marian), backend="torch", threads=1))
     ct2_side = load_translator(
@@ -204,6 +205,7 @@ def test_ct2_float32_greedy_equals_torch_greedy(ct2_store, tiny_marian, seed_sen
     assert [(t.capped, t.retried) for t in got] == [(t.capped, t.retried) for t in expected]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["torch", "ct2"])
 def test_a_sentence_translates_the_same_whatever_shares_its_batch(
     backend, ct2_store, tiny_marian, seed_sentences

@@ -13,6 +13,8 @@ from flows.digest import digest
 from flows.runners import dask_runner, shared_api
 from tolk.settings import Settings, output_settings
 
+pytestmark = pytest.mark.slow  # a real Dask cluster
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

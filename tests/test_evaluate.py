@@ -44,6 +44,7 @@ def test_a_test_set_must_be_line_aligned(tmp_path):
         load_test_set(tmp_path / "src", tmp_path / "ref")
 
 
+@pytest.mark.slow
 def test_eval_prints_bleu_and_chrf_with_their_signatures_and_writes_a_report(tmp_path, store):
     out = tmp_path / "report"
     args = ["eval", "--model", "tiny", "--backend", "torch", "--limit", "12", "--out", str(out)]
@@ -72,6 +73,7 @@ def test_eval_compares_backends_and_counts_identical_translations(tmp_path, stor
     assert "identical translations: 10 of 10" in result.output
 
 
+@pytest.mark.slow
 def test_calibrate_stores_the_floor_that_later_runs_flag_by(tmp_path, store):
     args = ["eval", "--model", "tiny", "--backend", "torch", "--limit", "20", "--calibrate"]
     result = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "r")])

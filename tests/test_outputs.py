@@ -15,6 +15,8 @@ from tolk.run import digest
 from tolk.settings import Settings
 from tolk.write_markdown import INDEX_MAX_LINES, render_indexes
 
+pytestmark = pytest.mark.slow  # several real runs
+
 DTD = Path(__file__).parent / "data" / "tmx14.dtd"
 
 

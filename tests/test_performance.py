@@ -23,6 +23,8 @@ from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, select_model
 from tolk.translate.ct2 import Ct2Translator
 
+pytestmark = pytest.mark.slow  # tuning and shortlists on the tiny model
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -7,6 +7,9 @@ import sys
 import time
 
 import pyarrow.parquet as pq
+import pytest
+
+pytestmark = pytest.mark.slow  # a real cron tick, about a minute
 
 
 def test_serve_runs_the_digest_on_its_schedule(tmp_path, seed_dir, tiny_marian):

@@ -46,6 +46,7 @@ def two_articles(tmp_path, seed_dir) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_commit_makes_one_generation_with_linked_tables(tmp_path, two_articles, run):
     out = tmp_path / "out"
     report = run(two_articles, out)
@@ -60,6 +61,7 @@ def test_a_commit_makes_one_generation_with_linked_tables(tmp_path, two_articles
     assert metadata[b"tolk_schema"] == str(SCHEMA_VERSION).encode()
 
 
+@pytest.mark.slow
 def test_generations_older_than_the_previous_one_are_removed(tmp_path, two_articles, run):
     out = tmp_path / "out"
     for beams in (1, 2, 3):
@@ -67,6 +69,7 @@ def test_generations_older_than_the_previous_one_are_removed(tmp_path, two_artic
     assert sorted(p.name for p in (out / "tables").iterdir()) == ["000002", "000003", "current"]
 
 
+@pytest.mark.slow
 def test_a_crash_between_the_two_table_writes_keeps_both_files(
     tmp_path, two_articles, run, monkeypatch
 ):
@@ -132,6 +135,7 @@ def test_a_lock_left_by_a_dead_run_is_taken_over_with_a_warning(tmp_path, caplog
     assert (out / ".tolk" / "lock").read_text() == ""  # released cleanly
 
 
+@pytest.mark.slow
 def test_the_sweep_removes_what_dead_runs_left(tmp_path, two_articles, run):
     out = tmp_path / "out"
     run(two_articles, out)
@@ -185,6 +189,7 @@ def test_an_output_folder_from_tolk_0_1_0_is_read_and_upgraded(tmp_path, run, co
     assert (report.translated, report.reused) == (0, 1) and count_decodes() == decoded
 
 
+@pytest.mark.slow
 def test_a_folder_from_a_newer_tolk_is_refused(tmp_path, two_articles, run):
     out = tmp_path / "out"
     run(two_articles, out)
@@ -196,6 +201,7 @@ def test_a_folder_from_a_newer_tolk_is_refused(tmp_path, two_articles, run):
         OutputStore(out).open()
 
 
+@pytest.mark.slow
 def test_deleting_the_table_links_by_hand_loses_nothing(tmp_path, two_articles, run, count_decodes):
     out = tmp_path / "out"
     run(two_articles, out)
@@ -206,6 +212,7 @@ def test_deleting_the_table_links_by_hand_loses_nothing(tmp_path, two_articles, 
     assert tables_agree(out)[0] == 2
 
 
+@pytest.mark.slow
 def test_damaged_tables_are_found_before_any_model_work(tmp_path, two_articles, run, count_decodes):
     out = tmp_path / "out"
     run(two_articles, out, beams=1)
@@ -221,6 +228,7 @@ def test_damaged_tables_are_found_before_any_model_work(tmp_path, two_articles, 
     tables_agree(out)
 
 
+@pytest.mark.slow
 def test_articles_the_store_cannot_give_back_are_named(tmp_path, two_articles, run):
     out = tmp_path / "out"
     run(two_articles, out)
@@ -236,6 +244,7 @@ def test_articles_the_store_cannot_give_back_are_named(tmp_path, two_articles, r
     assert tables_agree(out)[0] == 1
 
 
+@pytest.mark.slow
 def test_a_page_missing_for_an_article_not_in_this_run_is_restored(tmp_path, two_articles, run):
     out = tmp_path / "out"
     run(two_articles, out)
