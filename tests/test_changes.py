@@ -9,6 +9,8 @@ import pytest
 
 import tolk
 from tolk.changes import NEW, RETRANSLATED, SOURCE, Change, changes_of, classify
+from tolk.convert import convert
+from tolk.models import describe
 from tolk.settings import Settings
 
 
@@ -47,30 +49,27 @@ def test_latest_tells_new_changed_and_retranslated_apart(tmp_path, tiny_marian, 
     settings = Settings(model=str(model), beams=1, repair=False, backend="auto")
 
     tolk.digest([source], out, settings)
-    # A glossary whose term no article holds: every article is redone (the glossary is in the
-    # cache key), and its English is byte-identical by design, whatever the model's numerics.
-    # Beside it, one article changes at its source and one is new.
-    terms = tmp_path / "terms.csv"
-    terms.write_text("dutch,english\nzwaluwstaartvlinder,swallowtail\n", encoding="utf-8")
-    glossed = settings.with_changes(glossary=str(terms))
+    # A converted model (ct2 float32 greedy gives torch's tokens): every article is redone,
+    # with the same English. Beside it, one article changes at its source and one is new.
+    convert(describe(model), "float32", store=model.parent)
     with (source / f"{first}.txt").open("a", encoding="utf-8") as f:
         f.write("\n\nDe burgemeester opende vandaag een nieuwe brug.\n")
     (source / "nieuw.txt").write_text("Het regent in Utrecht. De trein rijdt niet.\n")
-    report = tolk.digest([source], out, glossed)
+    report = tolk.digest([source], out, settings)
 
     kinds = {c.id: c for c in report.changes}
     assert kinds["nieuw"].kind == NEW and kinds[first].kind == SOURCE
     assert {kinds[i].kind for i in others} == {RETRANSLATED}
-    assert all(kinds[i].settings == ("glossary",) for i in others)
+    assert all(kinds[i].settings == ("backend",) for i in others)
     assert not any(kinds[i].english_changed for i in others)
     assert report.change_summary == (
-        f"1 new, 1 changed at the source, {len(others)} re-translated (glossary changed), "
+        f"1 new, 1 changed at the source, {len(others)} re-translated (backend changed), "
         f"{len(others)} of them with the same English"
     )
     latest = (out / "latest.md").read_text(encoding="utf-8")
     assert "## New (1)" in latest and "## Changed at the source (1)" in latest
     assert "## Re-translated" not in latest  # the same English is not news
-    assert f"*{len(others)} more articles were re-translated (glossary changed) with the same " in (
+    assert f"*{len(others)} more articles were re-translated (backend changed) with the same " in (
         latest
     )
     assert latest.count("### ") == 2
@@ -79,7 +78,7 @@ def test_latest_tells_new_changed_and_retranslated_apart(tmp_path, tiny_marian, 
     assert len(list((out / "site" / "runs").glob("*.html"))) == 2
     assert 'href="latest.html"' in (out / "site" / "index.html").read_text(encoding="utf-8")
 
-    again = tolk.digest([source], out, glossed.with_changes(beams=2))
+    again = tolk.digest([source], out, settings.with_changes(beams=2))
     assert {c.kind for c in again.changes} == {RETRANSLATED}
     latest = (out / "latest.md").read_text(encoding="utf-8")
     assert "## Re-translated (" in latest and "these changed: beams." in latest
