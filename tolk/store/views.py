@@ -7,7 +7,8 @@ never the other way round:
   `site/<id>.html` (the bilingual reader);
 - indexes: `index.md` (newest first; older months in `archive/YYYY-MM.md` once it grows),
   `site/index.html`;
-- per commit that brought news: `runs/<UTC time>.md` and `site/runs/<UTC time>.html`, what
+- per commit that brought news: `runs/<UTC time>-<generation>.md` and
+  `site/runs/<UTC time>-<generation>.html`, what
   that run added or changed, and `latest.md` and `site/latest.html`, the newest of them;
 - feeds: `feed.xml` (Atom) and `feed.json` (JSON Feed) of the newest articles, rewritten after
   every commit; `.tolk/views.json` also keeps each entry's English fingerprint and the time it
@@ -91,10 +92,13 @@ def page_path(article_id: str) -> str:
     return ARTICLE_VIEWS[0].path(article_id)
 
 
-def run_digest_path(committed_at: str) -> str:
-    """Return where the digest of the run that committed at `committed_at` (ISO, UTC) lives."""
+def run_digest_path(committed_at: str, generation: int) -> str:
+    """Return where the digest of a generation committed at `committed_at` (ISO, UTC) lives.
+
+    The generation's number follows the time: two runs can commit within one second.
+    """
     stamp = committed_at.replace("+00:00", "Z").replace(":", "")
-    return f"{RUNS_DIR}/{stamp}.md"
+    return f"{RUNS_DIR}/{stamp}-{generation:06d}.md"
 
 
 def _missing(store: OutputStore) -> set[str]:
@@ -118,7 +122,7 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
         news = [i for i, c in changes.items() if c.is_news]
         if not news:  # nothing changed, or re-translations that left the English as it was
             continue
-        path = run_digest_path(generation.manifest["committed_at"])
+        path = run_digest_path(generation.manifest["committed_at"], generation.number)
         digests = list(store.digests(news))  # as they stand now
         committed_at = generation.manifest["committed_at"]
         quiet = [c for c in changes.values() if not c.is_news]
