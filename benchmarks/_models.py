@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tolk.convert import convert
-from tolk.models import describe, resolve
-from tolk.tuning import cpu_signature
+from tolk.models.convert import convert
+from tolk.models.store import describe, resolve
+from tolk.translate.tuning import cpu_signature
 
 
 def prepare(
@@ -20,7 +20,7 @@ def prepare(
         if source.backend != "torch":
             raise SystemExit(f"--model {model}: give the transformers model, not a ct2 one")
     else:
-        from tolk.standin import standin_model
+        from tolk.testing.standin import standin_model
 
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         source = describe(standin_model())

@@ -3,17 +3,16 @@
 Takes FLORES-200 devtest (shipped in tolk/data/) and a glossary built from it: every name that
 the Dutch and the human English both hold once, as the same word (kept: `=`), and every common
 exonym of tolk/data/exonyms.tsv whose English form the reference holds (Dutch -> that form).
-Translates the first N sentences with the stand-in (tolk.standin, built once into the cache)
-on the torch backend, without and with the glossary, and gives: the term exact-match rate
-(Alam et al. 2021) of each run and of the references; the share of sentences flagged
-`glossary`; whether every unmet term is flagged; whether the sentences the glossary did not
-touch are byte-identical; and the wall time of each run (one process, the same machine, one
-run after the other: the ratio is what to quote).
+Translates the first N sentences with the stand-in (tolk.testing.standin, built once into the
+cache) on the torch backend, without and with the glossary, and gives: the term exact-match rate
+(Alam et al. 2021) of each run and of the references; the share of sentences flagged `glossary`;
+whether every unmet term is flagged; whether the sentences the glossary did not touch are
+byte-identical; and the wall time of each run (one process, the same machine, one run after the
+other: the ratio is what to quote).
 
-The stand-in copies its source through a fixed swap of word pieces (tolk.standin_training), so
-no candidate of it can hold a name as written: on it the glossary can only substitute.
-
-    python benchmarks/glossary.py [--limit N] [--beams N] [--threads N]
+The stand-in copies its source through a fixed swap of word pieces
+(tolk.testing.standin_training), so no candidate of it can hold a name as written: on it the
+glossary can only substitute.  python benchmarks/glossary.py [--limit N] [--beams N] [--threads N]
 """
 
 import argparse
@@ -29,10 +28,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tolk import __version__  # noqa: E402
+from tolk.checks.glossary import Glossary  # noqa: E402
+from tolk.checks.names import exonyms  # noqa: E402
 from tolk.evaluate import term_matches  # noqa: E402
-from tolk.glossary import Glossary  # noqa: E402
-from tolk.names import exonyms  # noqa: E402
-from tolk.quality_eval import flores_pairs, shared_names  # noqa: E402
+from tolk.testing.corruptions import flores_pairs, shared_names  # noqa: E402
 
 
 def flores_glossary(pairs: list[tuple[str, str]]) -> Glossary:
@@ -57,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
 
-    from tolk.standin import standin_model
+    from tolk.testing.standin import standin_model
     from tolk.translate import TranslatorSpec, load_translator
 
     pairs = flores_pairs()

@@ -2,12 +2,12 @@
 
 Articles: the 20 newspaper articles of the UD Dutch Alpino test set that tolk ships in
 benchmarks/data/ud-dutch-alpino-test (CC BY-SA 4.0; tolk's rules were never tuned on them),
-rebuilt as `.txt` files: sentences joined per paragraph (`.p.N` in their ids), paragraphs
-apart by a blank line. Model: the stand-in (`tolk.standin`: opus-mt-nl-en's shape, trained to
-copy through a word mapping, so it stops at natural lengths) or `--model`. Beam 4 everywhere.
-Each variant runs once, in a fresh process; its time is the wall time of that process, from
-reading the files to writing the English (imports and model loading included, as a user waits
-for them); its memory is that process's peak RSS.
+rebuilt as `.txt` files: sentences joined per paragraph (`.p.N` in their ids), paragraphs apart by
+a blank line. Model: the stand-in (`tolk.testing.standin`: opus-mt-nl-en's shape, trained to copy
+through a word mapping, so it stops at natural lengths) or `--model`. Beam 4 everywhere. Each
+variant runs once, in a fresh process; its time is the wall time of that process, from reading the
+files to writing the English (imports and model loading included, as a user waits for them); its
+memory is that process's peak RSS.
 
 - first: what one writes first: per file, paragraphs, sentences by a regex, then
   `MarianMTModel.generate` in document order, batches of 8, fp32.
@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "machine": machine(),
         "cores": os.cpu_count(),
-        "model": args.model or "stand-in (tolk.standin): opus-mt-nl-en's shape, stops by itself",
+        "model": args.model
+        or "stand-in (tolk.testing.standin): opus-mt-nl-en's shape, stops by itself",
         "articles": articles,
         "sentences": sentences,
         "beams": BEAMS,

@@ -1,7 +1,7 @@
 """Measure tolk's text flags on FLORES-200 devtest: false flags, recall on broken English, speed.
 
 Takes the 1,012 Dutch sentences of FLORES-200 devtest shipped in tolk/data/ with their human
-English translations standing in for tolk's output. Gives, for each text flag of tolk.quality,
+English translations standing in for tolk's output. Gives, for each text flag of tolk.checks.flags,
 how often it fires on those good translations (false flags), then how often it catches the
 English once broken the ways machine translation fails (recall on the pairs each corruption
 applies to), and the time flag_pair takes per pair. Every corruption draws from its own
@@ -35,8 +35,8 @@ if str(ROOT) not in sys.path:  # so the script also runs from a checkout, uninst
     sys.path.insert(0, str(ROOT))
 
 from tolk import __version__  # noqa: E402
-from tolk.quality import CHECKS, TEXT_FLAGS, flag_pair  # noqa: E402
-from tolk.quality_eval import (  # noqa: E402
+from tolk.checks.flags import CHECKS, TEXT_FLAGS, flag_pair  # noqa: E402
+from tolk.testing.corruptions import (  # noqa: E402
     CORRUPTIONS,
     SEED,
     false_flags,

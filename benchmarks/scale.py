@@ -33,8 +33,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 
 def seed_sentences() -> list[str]:
     """Return every body sentence of the seed articles."""
-    from tolk.pipeline import segment
-    from tolk.read import find_articles, read_article
+    from tolk.compose import segment
+    from tolk.intake.text import find_articles, read_article
 
     return [
         p.nl
@@ -119,12 +119,12 @@ class CopyThrough:
 
 def fill_store(output: Path, count: int, model: Path) -> None:
     """Fill an output folder with `count` generated articles through the store's API."""
-    from tolk.pipeline import build_digests, make_signature
-    from tolk.read import find_articles, read_article
+    from tolk.compose import build_digests, make_signature
+    from tolk.intake.text import find_articles, read_article
     from tolk.settings import Settings
     from tolk.store import OutputStore
-    from tolk.store.views import refresh_views
     from tolk.translate import TranslatorSpec, select_model
+    from tolk.views.refresh import refresh_views
 
     source = output.with_name(output.name + "-source")
     generate(source, count, seed=1)
@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         work = Path(tmp)
         model = Path(args.model) if args.model else None
         if model is None:
-            from tolk.random_model import TINY, build_random_marian
+            from tolk.testing.random_model import TINY, build_random_marian
 
             texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
             model = build_random_marian(work / "tiny-marian", texts, TINY)

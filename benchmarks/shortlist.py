@@ -1,8 +1,9 @@
 """The vocabulary shortlist's gain and its cost: speed, and agreement with the full vocabulary.
 
-Builds a shortlist (`tolk.shortlist.build`, what `tolk models shortlist` runs) for the int8
-conversion of the model under test (default: the stand-in, `tolk.standin`) from a corpus, then
-translates with and without it, beam 4, tolk's ct2 backend with this CPU's tuned settings:
+Builds a shortlist (`tolk.translate.shortlist.build`, what `tolk models shortlist` runs) for the
+int8 conversion of the model under test (default: the stand-in, `tolk.testing.standin`) from a
+corpus, then translates with and without it, beam 4, tolk's ct2 backend with this CPU's tuned
+settings:
 
 - the corpus it was built from (the distinct sentences of seeds/): expected identical;
 - held-out news (the UD Dutch Alpino test articles in benchmarks/data/, as benchmarks/peers.py
@@ -33,8 +34,8 @@ BEAMS = 4
 
 def corpus_sentences() -> list[str]:
     """Return the distinct sentences of seeds/, as tolk segments them."""
-    from tolk.pipeline import segment
-    from tolk.read import read_article
+    from tolk.compose import segment
+    from tolk.intake.text import read_article
 
     return list(
         dict.fromkeys(
@@ -70,8 +71,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from _models import machine, prepare
 
-    from tolk import shortlist
-    from tolk.models import describe, write_shortlist
+    from tolk.models.store import describe, write_shortlist
+    from tolk.translate import shortlist
     from tolk.translate.ct2 import Ct2Translator
 
     corpus, held_out = corpus_sentences(), held_out_sentences()
@@ -104,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     report = {
         "machine": machine(),
         "cores": os.cpu_count(),
-        "model": args.model or "stand-in (tolk.standin): opus-mt-nl-en's shape, stops by itself",
+        "model": args.model
+        or "stand-in (tolk.testing.standin): opus-mt-nl-en's shape, stops by itself",
         "settings": full.settings.describe(),
         "beams": BEAMS,
         "shortlist": record,

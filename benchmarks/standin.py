@@ -1,11 +1,11 @@
 """Measure the stand-in model: its build, how it stops, and how tolk's backends compare on it.
 
-Builds the stand-in for opus-mt-nl-en (tolk.standin; or takes it from the cache), converts it to
-CTranslate2 float32 and int8, and translates the distinct sentences of seeds/ (held out: the
+Builds the stand-in for opus-mt-nl-en (tolk.testing.standin; or takes it from the cache), converts
+it to CTranslate2 float32 and int8, and translates the distinct sentences of seeds/ (held out: the
 model learned from Alpino sentences) with tolk's torch backend and its ct2 backend on both
-conversions, greedy and beam 4. Gives, per variant: sentences/s; the share of outputs that
-stop by themselves (</s> before tolk's length cap); output over source length; token accuracy
-against the mapping the model was taught; and exact agreement with the torch backend. Writes
+conversions, greedy and beam 4. Gives, per variant: sentences/s; the share of outputs that stop by
+themselves (</s> before tolk's length cap); output over source length; token accuracy against the
+mapping the model was taught; and exact agreement with the torch backend. Writes
 benchmarks/results/standin.json and standin.md.
 
 Run: python benchmarks/standin.py [--threads 2] [--rebuild] [--cache-dir DIR]
@@ -75,7 +75,7 @@ class Recorder:
 
 def load(variant: str, path: Path, threads: int):
     """Load tolk's translator for a variant, recording its outputs."""
-    from tolk.models import describe
+    from tolk.models.store import describe
     from tolk.translate import batch_policy
 
     info = describe(path)
@@ -155,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import MarianTokenizer
 
-    from tolk.convert import convert
-    from tolk.models import MANIFEST, describe
-    from tolk.standin import standin_model, used_pieces
-    from tolk.standin_training import piece_mapping
+    from tolk.models.convert import convert
+    from tolk.models.store import MANIFEST, describe
+    from tolk.testing.standin import standin_model, used_pieces
+    from tolk.testing.standin_training import piece_mapping
 
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory(prefix="tolk-standin-") as tmp:

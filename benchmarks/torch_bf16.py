@@ -1,8 +1,8 @@
 """Should the torch backend run in bfloat16 (AMX / AVX-512 BF16) on a CPU that has it?
 
 Translates the distinct sentences of seeds/ with tolk's torch backend on the model under test
-(default: the stand-in, `tolk.standin`), beam 4: in float32 (what tolk does), with the weights
-cast to bfloat16, and in float32 under `torch.autocast("cpu", torch.bfloat16)`. Reports each
+(default: the stand-in, `tolk.testing.standin`), beam 4: in float32 (what tolk does), with the
+weights cast to bfloat16, and in float32 under `torch.autocast("cpu", torch.bfloat16)`. Reports each
 one's time (after a warm-up, one timed pass each, in this process) and how many sentences come
 out exactly as in float32. tolk would adopt a bfloat16 mode only if every sentence stayed the
 same. Writes benchmarks/results/torch_bf16.{json,md}.
@@ -35,13 +35,13 @@ def main(argv: list[str] | None = None) -> None:
     from _models import machine
     from shortlist import corpus_sentences
 
-    from tolk.models import describe, resolve
+    from tolk.models.store import describe, resolve
     from tolk.translate.torch import TorchTranslator
 
     if args.model:
         info = resolve(args.model)
     else:
-        from tolk.standin import standin_model
+        from tolk.testing.standin import standin_model
 
         info = describe(standin_model())
     sentences = corpus_sentences()
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         "machine": machine(),
         "cores": os.cpu_count(),
         "torch": torch.__version__,
-        "model": args.model or "stand-in (tolk.standin)",
+        "model": args.model or "stand-in (tolk.testing.standin)",
         "sentences": len(sentences),
         "beams": BEAMS,
         "rows": rows,

@@ -1,13 +1,14 @@
 """Benchmark translation: a naive transformers loop against tolk's torch and ct2 backends.
 
 Takes the distinct sentences of seeds/ and a Marian model: by default the stand-in
-(`tolk.standin`: opus-mt-nl-en's shape, trained to copy through a word mapping, so it stops by
-itself at natural lengths and beam, greedy, float32 and int8 can be compared), or `--model`.
-Gives a table of sentences/s, output tokens/s, the ratio to the baseline, peak RSS, effective
-GFLOP/s beside the machine's fp32 matmul GFLOP/s, and agreement with the baseline's output, as
-benchmarks/results/translate.json and translate.md, naming the CPU it ran on (a ratio measured
-on one CPU does not carry to another). Each variant runs in a fresh process, so its peak RSS is
-its own. tolk's ct2 variants run with the settings `tolk models tune` chose for this CPU, if any.
+(`tolk.testing.standin`: opus-mt-nl-en's shape, trained to copy through a word mapping, so it
+stops by itself at natural lengths and beam, greedy, float32 and int8 can be compared), or
+`--model`. Gives a table of sentences/s, output tokens/s, the ratio to the baseline, peak RSS,
+effective GFLOP/s beside the machine's fp32 matmul GFLOP/s, and agreement with the baseline's
+output, as benchmarks/results/translate.json and translate.md, naming the CPU it ran on (a ratio
+measured on one CPU does not carry to another). Each variant runs in a fresh process, so its peak
+RSS is its own. tolk's ct2 variants run with the settings `tolk models tune` chose for this CPU,
+if any.
 
 Run: tolk bench   (or: python benchmarks/translate.py --help)
 """
@@ -56,7 +57,7 @@ def _baseline(model_dir: str, beams: int):
 
 
 def _tolk(variant: str, model_dir: str, beams: int, threads: int):
-    from tolk.models import describe
+    from tolk.models.store import describe
 
     info = describe(Path(model_dir))
     if variant == "torch":
@@ -148,8 +149,8 @@ def model_flops(config: dict, source: int, target: int, beams: int) -> float:
 
 def read_sentences(seeds: Path) -> list[str]:
     """Return the distinct sentences with letters of the articles in `seeds`, in order."""
-    from tolk.pipeline import segment
-    from tolk.read import read_article
+    from tolk.compose import segment
+    from tolk.intake.text import read_article
     from tolk.translate.base import has_letters
 
     sentences: dict[str, None] = {}

@@ -18,11 +18,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from tolk import __version__
-from tolk.pipeline import segment, title_pair
-from tolk.read import read_article
+from tolk.compose import segment, title_pair
+from tolk.intake.text import read_article
 from tolk.records import Digest, Signature
 from tolk.summarize import summarize
-from tolk.write_html import render_article_html
+from tolk.views.html import render_article_html
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "000_7dc7328cd6857435.txt"

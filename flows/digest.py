@@ -19,17 +19,17 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
+from tolk.compose import translate_chunk
 from tolk.errors import ModelLoadError, TolkError
-from tolk.pipeline import translate_chunk
+from tolk.intake.sources import Item, SourceOptions
 from tolk.records import Article, Signature
 from tolk.run import RunReport, commit_outputs, read_chunk
 from tolk.run import digest as run_digest
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
-from tolk.sources import Item, SourceOptions
 from tolk.translate import TranslatorSpec
 from tolk.translate.base import default_threads
-from tolk.write_feed import FeedOptions
-from tolk.write_markdown import escape
+from tolk.views.feed import FeedOptions
+from tolk.views.markdown import escape
 
 
 def retry_on_io(task, task_run, state) -> bool:

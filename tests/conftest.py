@@ -30,7 +30,7 @@ def seed_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_marian(tmp_path_factory) -> Path:
     """Give a tiny random-weight Marian model, SentencePiece trained on the sample articles."""
-    from tolk.random_model import TINY, build_random_marian
+    from tolk.testing.random_model import TINY, build_random_marian
 
     texts = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     return build_random_marian(tmp_path_factory.mktemp("models") / "tiny-marian", texts, TINY)

@@ -27,7 +27,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tolk.read import parse
+from tolk.intake.text import parse
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 LAST_MODIFIED = datetime(2025, 12, 2, 9, 0, tzinfo=UTC)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tolk.pipeline import build_digests
-from tolk.read import parse
+from tolk.compose import build_digests
+from tolk.intake.text import parse
 from tolk.records import Article
-from tolk.store.files import is_temp
+from tolk.store.fileio import is_temp
 
 
 def article(article_id: str, text: str, date: str | None = "2025-11") -> Article:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from tolk.fetch import Fetched
-from tolk.store.archive import PageArchive
+from tolk.intake.archive import PageArchive
+from tolk.intake.fetch import Fetched
 
 URL = "https://hetnieuws.example/nieuws/a.html"
 BODY = b"<html><body><p>Een artikel over Caracas.</p></body></html>" * 200

@@ -8,10 +8,10 @@ import shutil
 import pytest
 
 import tolk
-from tolk.changes import NEW, RETRANSLATED, SOURCE, Change, changes_of, classify
-from tolk.convert import convert
-from tolk.models import describe
+from tolk.models.convert import convert
+from tolk.models.store import describe
 from tolk.settings import Settings
+from tolk.store.changes import NEW, RETRANSLATED, SOURCE, Change, changes_of, classify
 
 
 def row(sha="a", text="Hello.", **settings):

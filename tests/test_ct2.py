@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from tolk.cli import cli
-from tolk.convert import convert, converted_path, stale_reason
+from tolk.compose import make_signature, segment
 from tolk.errors import ModelNotFound, StaleModel
-from tolk.models import MANIFEST, describe
-from tolk.pipeline import make_signature, segment
-from tolk.read import read_article
+from tolk.intake.text import read_article
+from tolk.models.convert import convert, converted_path, stale_reason
+from tolk.models.store import MANIFEST, describe
 from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
 from tolk.translate.base import length_cap
@@ -67,7 +67,7 @@ def test_convert_writes_model_and_manifest(ct2_store, tiny_marian):
 
 
 def test_models_convert_command_writes_int8_then_tunes(tmp_path, tiny_marian, monkeypatch):
-    from tolk import tuning
+    from tolk.translate import tuning
 
     # Random weights never stop, so the full probe set would take minutes here: keep four.
     probe = tuning.probe_sentences(4)

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from tolk.cli import cli
-from tolk.sources import SourceOptions, list_items
+from tolk.intake.sources import SourceOptions, list_items
 
 
 def test_an_empty_folder_is_a_failure_of_that_source(tmp_path):

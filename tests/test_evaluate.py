@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from tolk.cli import cli
+from tolk.compose import make_signature
 from tolk.evaluate import FLORES, load_test_set
-from tolk.models import calibration_path
-from tolk.pipeline import make_signature
+from tolk.models.store import calibration_path
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, select_model
 

@@ -9,12 +9,12 @@ import pytest
 from lxml import etree
 
 from tolk import __version__
-from tolk.export import rows_from_batches, write_jsonl, write_moses, write_tmx
-from tolk.pipeline import build_digests, make_signature
-from tolk.read import parse
+from tolk.compose import build_digests, make_signature
+from tolk.intake.text import parse
 from tolk.records import SENTENCES_SCHEMA, Article, sentence_rows
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
+from tolk.views.export import rows_from_batches, write_jsonl, write_moses, write_tmx
 
 DTD = Path(__file__).parent / "data" / "tmx14.dtd"
 XML_NS = "{http://www.w3.org/XML/1998/namespace}"

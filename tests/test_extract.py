@@ -8,8 +8,8 @@ import pytest
 from newssite import BOILERPLATE, PAGE, SEED_PAGES, SEEDS, article_page
 
 from tolk.errors import EmptyPage
-from tolk.extract import extract_page, page_article
-from tolk.read import read_article
+from tolk.intake.extract import extract_page, page_article
+from tolk.intake.text import read_article
 
 BASE = "https://hetnieuws.example"
 

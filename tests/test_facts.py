@@ -6,9 +6,9 @@ words (`numbers`), then names (`names`) and negations (`negation`), each as a pu
 
 import pytest
 
-from tolk.names import missing_names, names_differ
-from tolk.negation import negation_differs
-from tolk.quality import flag_pair, numbers_differ
+from tolk.checks.flags import flag_pair, numbers_differ
+from tolk.checks.names import missing_names, names_differ
+from tolk.checks.negation import negation_differs
 
 # (Dutch, English, whether the numbers flag fires)
 TIMES_AND_AMOUNTS = [
@@ -169,9 +169,9 @@ def test_flag_pair_raises_the_new_flags():
 
 
 def test_every_flag_has_a_plain_reason_on_the_pages():
-    from tolk.quality import FLAGS
-    from tolk.write_html import FLAG_REASONS, flag_title
-    from tolk.write_markdown import mark
+    from tolk.checks.flags import FLAGS
+    from tolk.views.html import FLAG_REASONS, flag_title
+    from tolk.views.markdown import mark
 
     assert set(FLAG_REASONS) == set(FLAGS)
     title = flag_title(("names", "negation", "glossary"))

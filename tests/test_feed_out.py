@@ -17,7 +17,7 @@ from lxml import etree
 from tolk.run import digest
 from tolk.settings import Settings
 from tolk.store.store import OutputStore
-from tolk.write_feed import FeedOptions, render_atom, xml_text
+from tolk.views.feed import FeedOptions, render_atom, xml_text
 
 pytestmark = pytest.mark.slow  # every test here uses the module's three real runs
 

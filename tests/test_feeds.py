@@ -6,7 +6,7 @@ import pytest
 from newssite import SEED_PAGES, NewsSite
 
 from tolk.errors import FeedError
-from tolk.feeds import FeedItem, iso_date, parse_feed
+from tolk.intake.feeds import FeedItem, iso_date, parse_feed
 
 FEED = "https://hetnieuws.example/feed.rss"
 

@@ -17,7 +17,7 @@ from newssite import SEED_PAGES, Response
 
 from tolk import __version__
 from tolk.errors import FetchError
-from tolk.fetch import Fetcher, FetchOptions, FetchRequest, retry_after_seconds
+from tolk.intake.fetch import Fetcher, FetchOptions, FetchRequest, retry_after_seconds
 
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tolk.errors import UnreadableArticle
-from tolk.files import list_folder, read_bytes
-from tolk.read import find_articles, read_article, read_with_retries
+from tolk.intake.files import list_folder, read_bytes
+from tolk.intake.text import find_articles, read_article, read_with_retries
 from tolk.records import Failure
 
 TEXT = "Eerste alinea van het artikel.\n\nTweede alinea.\n"

@@ -13,10 +13,10 @@ import pytest
 from support import litter, tables_agree
 
 from flows.digest import digest
-from tolk.read import decode, find_articles
+from tolk.intake.text import decode, find_articles
 from tolk.records import ARTICLES_SCHEMA, SENTENCES_SCHEMA
 from tolk.settings import Settings
-from tolk.write_markdown import escape
+from tolk.views.markdown import escape
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 import tolk
-from tolk.frames import with_dates
+from tolk.views.frames import with_dates
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tolk-0.1.0" / "output"
 

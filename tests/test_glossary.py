@@ -9,12 +9,12 @@ from collections.abc import Sequence
 import pytest
 from click.testing import CliRunner
 
+from tolk.checks.glossary import Glossary, load_glossary, parse_glossary
 from tolk.cli import cli
+from tolk.compose import cache_key, checked, make_signature
 from tolk.errors import BadGlossary
 from tolk.evaluate import TestSet as EvalSet
 from tolk.evaluate import evaluate
-from tolk.glossary import Glossary, load_glossary, parse_glossary
-from tolk.pipeline import cache_key, checked, make_signature
 from tolk.records import Article, Paragraph, SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
@@ -192,8 +192,8 @@ def test_the_real_backends_give_n_best_and_leave_other_sentences_byte_identical(
     models = tmp_path / "models"
     shutil.copytree(tiny_marian, models / "tiny")
     if backend == "ct2":
-        from tolk.convert import convert
-        from tolk.models import describe
+        from tolk.models.convert import convert
+        from tolk.models.store import describe
 
         convert(describe(models / "tiny"), "float32", store=models)
     spec = TranslatorSpec(model=str(models / "tiny"), backend=backend, models_dir=str(models))

@@ -12,7 +12,7 @@ import pytest
 from newssite import SEED_PAGES, Response
 
 from tolk.errors import FetchError
-from tolk.fetch import Fetcher, FetchOptions
+from tolk.intake.fetch import Fetcher, FetchOptions
 from tolk.run import digest, source_options
 from tolk.settings import Settings
 
@@ -137,7 +137,7 @@ def test_export_to_nothing_or_a_dot_is_one_line(tmp_path, target, fmt):
 
 
 def test_export_writes_a_regular_file_and_replaces_one(tmp_path):
-    from tolk.export import write_tmx
+    from tolk.views.export import write_tmx
 
     target = tmp_path / "uit.tmx"
     target.write_text("oud")
@@ -355,7 +355,7 @@ def test_models_convert_refuses_a_pickle_only_folder_before_torch(tmp_path, tiny
 def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site):
     from newssite import article_page
 
-    from tolk.sources import SourceOptions, list_items, read_items
+    from tolk.intake.sources import SourceOptions, list_items, read_items
 
     seed = SEED_PAGES[0]
     text = "Het café in Curaçao is één dag dicht. " * 3
@@ -373,7 +373,7 @@ def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site):
 
 
 def test_a_utf8_page_with_one_stray_byte_keeps_its_accents():
-    from tolk.extract import decode_page
+    from tolk.intake.extract import decode_page
 
     page = "<p>Één café, één crème brûlée: €5.</p>".encode() + b"\xff"
     text, [warning] = decode_page(page, "utf-8", "x")
@@ -383,7 +383,7 @@ def test_a_utf8_page_with_one_stray_byte_keeps_its_accents():
 def test_a_json_line_far_over_the_limit_fails_unparsed_and_alone(tmp_path):
     import json
 
-    from tolk.sources import SourceOptions, list_items
+    from tolk.intake.sources import SourceOptions, list_items
 
     table = tmp_path / "groot.jsonl"
     with table.open("w") as out:

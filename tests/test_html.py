@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tolk.pipeline import build_digests, make_signature
-from tolk.read import parse
+from tolk.compose import build_digests, make_signature
+from tolk.intake.text import parse
 from tolk.records import Article, Digest, article_row
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.write_html import NO_SUMMARY, WITHHELD, render_article_html, render_site_index
+from tolk.views.html import NO_SUMMARY, WITHHELD, render_article_html, render_site_index
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
 # Headless in a closed network, possibly as root: no sandbox, no GPU, no background traffic.

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tolk.errors import DuplicateArticleId
-from tolk.ids import IdRegistry, is_safe_id, make_id, short_hash, url_id
+from tolk.intake.ids import IdRegistry, is_safe_id, make_id, short_hash, url_id
 
 IDS = [
     ("000_7dc7328cd6857435", "000_7dc7328cd6857435"),

@@ -16,7 +16,7 @@ from newssite import SEED_PAGES
 
 import tolk
 from tolk.cli import cli
-from tolk.read import find_articles, parse, read_article
+from tolk.intake.text import find_articles, parse, read_article
 from tolk.run import digest
 from tolk.settings import Settings
 

@@ -17,13 +17,13 @@ from newssite import SEED_PAGES, Response
 from test_sources import OPTIONS, Session, run
 
 from tolk.cli import cli
-from tolk.feeds import parse_feed
-from tolk.ids import make_id
+from tolk.intake.feeds import parse_feed
+from tolk.intake.ids import make_id
+from tolk.intake.sources import items_from_frame, read_items
+from tolk.intake.textcheck import check_article
 from tolk.records import Article, Paragraph
 from tolk.run import digest
 from tolk.settings import Settings
-from tolk.sources import items_from_frame, read_items
-from tolk.textcheck import check_article
 
 GOOD = "Het regent vandaag in Utrecht. De grachten lopen vol."
 

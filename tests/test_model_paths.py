@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 import tolk
-from tolk.convert import convert
-from tolk.models import describe, resolve
+from tolk.models.convert import convert
+from tolk.models.store import describe, resolve
 from tolk.settings import Settings
 
 

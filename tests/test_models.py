@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tolk.cli import cli
-from tolk.convert import convert
 from tolk.errors import ModelLoadError
-from tolk.models import describe, resolve
+from tolk.models.convert import convert
+from tolk.models.store import describe, resolve
 from tolk.translate import TranslatorSpec, select_model
 
 

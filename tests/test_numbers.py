@@ -1,10 +1,10 @@
-"""Tests for tolk.numbers: the numbers a Dutch or English sentence states, and how they read."""
+"""Tests for tolk.checks.numbers: the numbers a Dutch or English sentence states, and how they read."""
 
 from decimal import Decimal as D
 
 import pytest
 
-from tolk.numbers import number_words, numbers
+from tolk.checks.numbers import number_words, numbers
 
 READINGS = [
     ("Er waren 12 doden.", [{D(12)}]),

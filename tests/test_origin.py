@@ -10,12 +10,12 @@ from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 from support import article, digests_for
 
-from tolk.origin import outlet, safe_url
-from tolk.pipeline import make_signature
+from tolk.compose import make_signature
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.write_html import render_article_html, render_site_index
-from tolk.write_markdown import render_article, render_article_en, render_index
+from tolk.views.html import render_article_html, render_site_index
+from tolk.views.markdown import render_article, render_article_en, render_index
+from tolk.views.origin import outlet, safe_url
 
 URL = "https://www.nos.nl/artikel/4?utm_source=rss&copy=1&x=(a)"
 

@@ -13,14 +13,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tolk import tuning
 from tolk.cli import cli
-from tolk.convert import convert
-from tolk.models import describe, shortlist_id
-from tolk.pipeline import make_signature, segment
-from tolk.read import read_article
+from tolk.compose import make_signature, segment
+from tolk.intake.text import read_article
+from tolk.models.convert import convert
+from tolk.models.store import describe, shortlist_id
 from tolk.settings import Settings
-from tolk.translate import TranslatorSpec, select_model
+from tolk.translate import TranslatorSpec, select_model, tuning
 from tolk.translate.ct2 import Ct2Translator
 
 pytestmark = pytest.mark.slow  # tuning and shortlists on the tiny model

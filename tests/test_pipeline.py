@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from tolk.models import ModelInfo
-from tolk.pipeline import credit_in_english, digest_batch, make_signature
-from tolk.read import parse
+from tolk.compose import credit_in_english, digest_batch, make_signature
+from tolk.intake.text import parse
+from tolk.models.store import ModelInfo
 from tolk.records import Article, SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec

@@ -6,7 +6,7 @@ import logging
 
 from test_translate import LoopingTranslator
 
-from tolk.pipeline import progress_logger
+from tolk.compose import progress_logger
 
 
 def test_the_repair_pass_reports_progress_too():

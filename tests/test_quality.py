@@ -1,4 +1,4 @@
-"""Tests for tolk.quality: which flags a Dutch sentence and its English translation raise.
+"""Tests for tolk.checks.flags: which flags a Dutch sentence and its English translation raise.
 
 The pairs are real: Dutch news sentences from the sample articles and FLORES-200 devtest, with
 their English; a flag's true positives break that English the way machine translation does.
@@ -6,7 +6,7 @@ their English; a flag's true positives break that English the way machine transl
 
 import pytest
 
-from tolk.quality import (
+from tolk.checks.flags import (
     CHECKS,
     FLAG_RULES,
     FLAGS,

@@ -1,4 +1,4 @@
-"""Tests for tolk.quality_eval: the text flags measured on the shipped FLORES-200 devtest.
+"""Tests for tolk.testing.corruptions: the text flags measured on the shipped FLORES-200 devtest.
 
 The same measurement as benchmarks/quality.py, held to the targets: each text flag fires on at
 most 3% of the human translations, and catches at least 95% of each way of breaking them (80%
@@ -10,8 +10,8 @@ from importlib import resources
 
 import pytest
 
-from tolk.quality import TEXT_FLAGS
-from tolk.quality_eval import (
+from tolk.checks.flags import TEXT_FLAGS
+from tolk.testing.corruptions import (
     CORRUPTIONS,
     FALSE_FLAG_TARGETS,
     MAX_FALSE_FLAG_RATE,

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from tolk.errors import UnreadableArticle
-from tolk.read import classify, decode, find_articles, parse, read_article
+from tolk.intake.text import classify, decode, find_articles, parse, read_article
 
 KINDS = [
     ("Speciale eenheden", "heading"),

@@ -15,15 +15,15 @@ import pandas as pd
 import pytest
 from newssite import BOILERPLATE, SEED_PAGES, SEEDS, article_page
 
+from tolk.compose import segment
 from tolk.errors import BadTable
-from tolk.fetch import Fetcher, FetchOptions
-from tolk.ids import url_id
-from tolk.pipeline import segment
-from tolk.read import find_articles, read_article
-from tolk.sources import SourceOptions, items_from_frame, list_items, read_items
-from tolk.store.archive import PageArchive
-from tolk.tabular import parse_columns
-from tolk.web import Web
+from tolk.intake.archive import PageArchive
+from tolk.intake.fetch import Fetcher, FetchOptions
+from tolk.intake.ids import url_id
+from tolk.intake.sources import SourceOptions, items_from_frame, list_items, read_items
+from tolk.intake.tables import parse_columns
+from tolk.intake.text import find_articles, read_article
+from tolk.intake.web import Web
 
 OPTIONS = SourceOptions(
     fetch=FetchOptions(

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tolk.cache import cache_root
-from tolk.models import MANIFEST, describe
-from tolk.random_model import Shape
-from tolk.standin import (
+from tolk.models.cache import cache_root
+from tolk.models.store import MANIFEST, describe
+from tolk.testing.random_model import Shape
+from tolk.testing.standin import (
     FILLER_BIAS,
     STANDIN,
     Recipe,
@@ -25,7 +25,7 @@ from tolk.standin import (
     standin_model,
     used_pieces,
 )
-from tolk.standin_training import piece_mapping
+from tolk.testing.standin_training import piece_mapping
 
 TINY_RECIPE = Recipe(
     shape=Shape(d_model=32, layers=1, heads=2, ffn=64, vocab=0),
@@ -139,7 +139,7 @@ def test_cache_root(monkeypatch, env, expected):
 
 @pytest.mark.parametrize("backend, quantization", [("torch", None), ("ct2", "int8")])
 def test_translates_with_tolk_backends(tmp_path, tiny_standin, backend, quantization):
-    from tolk.convert import convert
+    from tolk.models.convert import convert
     from tolk.translate import TranslatorSpec, load_translator
 
     path = tiny_standin

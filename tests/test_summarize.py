@@ -1,7 +1,7 @@
 import pytest
 
-from tolk.pipeline import segment
-from tolk.read import find_articles, read_article
+from tolk.compose import segment
+from tolk.intake.text import find_articles, read_article
 from tolk.records import SentencePair
 from tolk.summarize import KeyPointSettings, content_words, pick_key_points, summarize
 

@@ -11,15 +11,15 @@ from newssite import PAYWALL_LEAD, SEED_PAGES, NewsSite, Response
 from support import article
 
 from tolk.errors import NotDutch, RefusedUrl, WalledPage
-from tolk.extract import Page
-from tolk.language import check_dutch, detect
+from tolk.intake.extract import Page
+from tolk.intake.language import check_dutch, detect
+from tolk.intake.sources import list_items, read_items
+from tolk.intake.urlpolicy import UrlGuard, UrlPolicy, address_kind
+from tolk.intake.walls import TEASER_NOTE, screen
+from tolk.intake.web import Web
 from tolk.records import Paragraph
 from tolk.run import digest
 from tolk.settings import Settings
-from tolk.sources import list_items, read_items
-from tolk.urlpolicy import UrlGuard, UrlPolicy, address_kind
-from tolk.walls import TEASER_NOTE, screen
-from tolk.web import Web
 
 NS = {"a": "http://www.w3.org/2005/Atom"}
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from test_html import browser, digest, open_page  # noqa: F401 - the fixtures, shared
 
-from tolk.changes import NEW, RETRANSLATED, SOURCE, Change
 from tolk.records import article_row
-from tolk.write_html import render_article_html, render_run_html, render_site_index
+from tolk.store.changes import NEW, RETRANSLATED, SOURCE, Change
+from tolk.views.html import render_article_html, render_run_html, render_site_index
 
 
 def three(digest):  # noqa: F811 - the fixture's value

@@ -7,10 +7,10 @@ import pytest
 from markdown_it import MarkdownIt
 from support import article, digests_for
 
-from tolk.pipeline import make_signature
+from tolk.compose import make_signature
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.write_markdown import escape, render_article, render_article_en, render_index
+from tolk.views.markdown import escape, render_article, render_article_en, render_index
 
 INJECTION = (
     "Klik [hier](http://evil.example) of ![x](http://evil.example/p.png) <script>alert(1)</script>.\n\n"

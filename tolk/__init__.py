@@ -25,7 +25,7 @@ def __getattr__(name: str):
 
         return getattr(run, name)
     if name == "read_outputs":
-        from tolk.frames import read_outputs
+        from tolk.views.frames import read_outputs
 
         return read_outputs
     if name == "Settings":

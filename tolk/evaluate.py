@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from tolk.glossary import Glossary
-from tolk.pipeline import checked, flag_low_confidence, make_signature
-from tolk.quality import FLAGS, confidence_floor
+from tolk.checks.flags import FLAGS, confidence_floor
+from tolk.checks.glossary import Glossary
+from tolk.compose import checked, flag_low_confidence, make_signature
 from tolk.records import SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model

@@ -68,7 +68,7 @@ class SentencePair:
     paragraph_kind: ParagraphKind
     nl: str
     en: str
-    flags: tuple[str, ...] = ()  # reasons to doubt the English (see tolk.quality)
+    flags: tuple[str, ...] = ()  # reasons to doubt the English (see tolk.checks.flags)
     confidence: float | None = None  # mean log-probability per output token; None: not decoded
     retried: bool = False  # decoded a second time to repair a loop, a cut or an empty output
 

@@ -20,20 +20,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tolk.changes import Change, changes_of, describe_changes
+from tolk.compose import ChunkResult, cache_key, make_signature, translate_chunk
 from tolk.errors import TolkError
-from tolk.fetch import FetchOptions
-from tolk.pipeline import ChunkResult, cache_key, make_signature, translate_chunk
+from tolk.intake.archive import PageArchive
+from tolk.intake.fetch import FetchOptions
+from tolk.intake.sources import Item, SourceOptions, list_items, read_items
+from tolk.intake.urlpolicy import UrlPolicy
+from tolk.intake.web import Web
 from tolk.records import Article, Failure, Signature
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
-from tolk.sources import Item, SourceOptions, list_items, read_items
-from tolk.store.archive import PageArchive
+from tolk.store.changes import Change, changes_of, describe_changes
 from tolk.store.store import OutputStore
-from tolk.store.views import refresh_views
 from tolk.translate import TranslatorSpec, select_model
-from tolk.urlpolicy import UrlPolicy
-from tolk.web import Web
-from tolk.write_feed import DEFAULT_FEED, FeedOptions
+from tolk.views.feed import DEFAULT_FEED, FeedOptions
+from tolk.views.refresh import refresh_views
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -205,7 +205,7 @@ def digest(
     """Translate every article of `sources` into bilingual records in `output_dir`.
 
     A source is a folder, an article file, a table file, an http(s) feed URL or (from Python)
-    a pandas DataFrame with a `text` column (see tolk.sources).
+    a pandas DataFrame with a `text` column (see tolk.intake.sources).
     """
     settings = settings or Settings()
     executor = executor or Inline()
@@ -330,7 +330,7 @@ def digest_frame(
     Without `output_dir` the outputs go to a temporary folder, and a re-run translates again.
     Example: `tolk.digest_frame(pd.DataFrame({"text": ["Het regent in Utrecht."]}))`.
     """
-    from tolk.frames import read_outputs
+    from tolk.views.frames import read_outputs
 
     with ExitStack() as stack:
         if output_dir is None:

@@ -4,7 +4,7 @@ A run opens the store (taking the folder's lock, sweeping what dead runs left, r
 work they had sealed, and checking that the tables are readable and agree, before any model
 work), asks it which articles need translating, stages the new digests chunk by chunk (sealed
 to disk every few chunks), and commits them as one new generation of both tables. The views
-(pages, indexes) are written after the commit, by `tolk.store.views`.
+(pages, indexes) are written after the commit, by `tolk.views.refresh`.
 
 Layout of an output folder:
 
@@ -33,8 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from tolk import __version__
-from tolk.changes import CHANGE_COLUMNS, Change, classify
 from tolk.errors import OutputError, StoreTooNew
+from tolk.intake.archive import PageArchive
 from tolk.records import (
     ARTICLES_SCHEMA,
     SCHEMA_VERSION,
@@ -45,8 +45,8 @@ from tolk.records import (
     digest_from_rows,
     sentence_rows,
 )
-from tolk.store.archive import PageArchive
-from tolk.store.files import fsync_path, io_errors, is_temp, replace_symlink, write_text
+from tolk.store.changes import CHANGE_COLUMNS, Change, classify
+from tolk.store.fileio import fsync_path, io_errors, is_temp, replace_symlink, write_text
 from tolk.store.lock import FolderLock, describe_owner
 from tolk.store.tables import (
     ARTICLES_FILE,
@@ -69,7 +69,7 @@ from tolk.store.tables import (
 
 STATE_DIR = ".tolk"
 # The folders tolk writes in; none may be a link (see `_refuse_links`). "archive" holds the
-# monthly index pages (tolk.write_markdown), "fetched" the page archive.
+# monthly index pages (tolk.views.markdown), "fetched" the page archive.
 OWN_FOLDERS = ("articles", "site", "runs", "archive", "tables", "fetched", STATE_DIR)
 ARCHIVE_DIR = "fetched"
 STAGING_DIR = "staging"

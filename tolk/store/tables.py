@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from tolk import __version__
 from tolk.errors import StoreTooNew
 from tolk.records import ARTICLES_SCHEMA, SCHEMA_VERSION, SENTENCES_SCHEMA
-from tolk.store.files import fsync_path, io_errors, replace_symlink, write_text
+from tolk.store.fileio import fsync_path, io_errors, replace_symlink, write_text
 
 ARTICLES_FILE = "articles.parquet"
 SENTENCES_FILE = "sentences.parquet"
@@ -196,7 +196,7 @@ def write_generation(
         "sentences": counts[SENTENCES_FILE],
         "signatures": signatures,
         "changed": changed,
-        "changes": changes or {},  # per changed article: why (tolk.changes.Change)
+        "changes": changes or {},  # per changed article: why (tolk.store.changes.Change)
         "parts": parts,  # the staged parts it holds: never recovered a second time
     }
     write_text(partial / MANIFEST_FILE, json.dumps(manifest, indent=1) + "\n")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
-from tolk.models import ModelInfo, canonical_name, check_loadable, model_stores, resolve
+from tolk.models.store import ModelInfo, canonical_name, check_loadable, model_stores, resolve
 from tolk.settings import DEFAULT_MODEL, Settings
 from tolk.translate.base import BatchPolicy, Translation, Translator
 
@@ -87,7 +87,7 @@ def select_model(spec: TranslatorSpec) -> ModelInfo:
 
 
 def _select(spec: TranslatorSpec) -> ModelInfo:
-    from tolk.convert import find_converted, find_converted_by_id, stale_reason
+    from tolk.models.convert import find_converted, find_converted_by_id, stale_reason
 
     store = Path(spec.models_dir) if spec.models_dir else None
     try:
@@ -136,7 +136,7 @@ def _select(spec: TranslatorSpec) -> ModelInfo:
 
 
 def _rank(compute_type: str) -> int:
-    from tolk.convert import default_quantization
+    from tolk.models.convert import default_quantization
 
     preferred = (default_quantization(), "int8", "int8_float32", "float32")
     return preferred.index(compute_type) if compute_type in preferred else len(preferred)

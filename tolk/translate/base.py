@@ -20,8 +20,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from tolk.glossary import Glossary
-from tolk.quality import flag_pair
+from tolk.checks.flags import flag_pair
+from tolk.checks.glossary import Glossary
 
 _LETTER = re.compile(r"[^\W\d_]")
 # Where a long sentence may be cut, strongest first: after ; or :, at a dash, after a comma.

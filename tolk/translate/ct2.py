@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 
 from tolk.errors import ModelLoadError
-from tolk.models import ModelInfo, read_manifest, shortlist_id
+from tolk.models.store import ModelInfo, read_manifest, shortlist_id
 from tolk.translate.base import (
     REPAIR,
     BatchPolicy,
@@ -22,7 +22,7 @@ from tolk.translate.base import (
     default_threads,
     length_cap,
 )
-from tolk.tuning import Ct2Settings, load_tuned
+from tolk.translate.tuning import Ct2Settings, load_tuned
 
 _log = logging.getLogger("tolk")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tolk.errors import ModelLoadError
-from tolk.models import ModelInfo
+from tolk.models.store import ModelInfo
 from tolk.settings import TORCH_DTYPES
 from tolk.translate.base import REPAIR, BatchPolicy, Decoded, Translator, length_cap
 

@@ -1,6 +1,6 @@
 """Read article files: bytes in, an `Article` of typed paragraphs out.
 
-Files are opened through `tolk.files` (links, special files, size limit). Nothing of the
+Files are opened through `tolk.intake.files` (links, special files, size limit). Nothing of the
 real text is dropped: every paragraph is kept and typed as body, heading,
 caption (a photo caption or credit) or crosslink ("Lees ook ..."). The leading ` date YYYY-MM`
 marker is metadata and is taken off the text.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tolk.errors import TolkError, UnreadableArticle
-from tolk.files import (
+from tolk.intake.files import (
     DEFAULT_MAX_FILE_BYTES,
     READ_DELAYS,
     io_reason,
@@ -26,7 +26,7 @@ from tolk.files import (
     shown,
     with_retries,
 )
-from tolk.ids import make_id
+from tolk.intake.ids import make_id
 from tolk.records import Article, Failure, Paragraph, ParagraphKind
 
 ARTICLE_SUFFIX = ".txt"
@@ -35,7 +35,7 @@ _DATE_MARKER = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-\d{2}(?:-\d{2})?)(?:[ \t]+|
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 # A photo credit: "Beeld REUTERS", "Foto: Remko de Waal", "© ANP". One closes a caption
-# ("... Caracas. Beeld REUTERS"); the translator renders it by rule (tolk.pipeline).
+# ("... Caracas. Beeld REUTERS"); the translator renders it by rule (tolk.compose).
 CREDIT = re.compile(
     r"(?:Beeld|Foto|Foto's|Illustratie)\s*:?\s+(?P<name>[A-Z0-9][^.!?]{0,60})|©\s*\S[^.!?]{0,60}"
 )

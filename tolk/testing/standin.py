@@ -3,7 +3,7 @@
 Takes real Dutch sentences (the UD Dutch Alpino treebank in benchmarks/data/; the tokenizer also
 reads the articles in seeds/); gives a transformers Marian model directory of opus-mt-nl-en's
 shape, trained for a minute or two to copy its source through a fixed mapping of word pieces and
-then emit `</s>` (see tolk.standin_training). So it stops by itself at natural lengths, its
+then emit `</s>` (see tolk.testing.standin_training). So it stops by itself at natural lengths, its
 output is as long as its input, and beam search, float32 and int8 can be compared on it. It is
 built once per recipe and kept in the user's cache folder.
 """
@@ -21,13 +21,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tolk import __version__
-from tolk.cache import cache_root
 from tolk.errors import ModelNotFound
-from tolk.models import MANIFEST
-from tolk.random_model import OPUS_MT, Shape, marian_config, set_generation, write_tokenizer
+from tolk.models.cache import cache_root
+from tolk.models.store import MANIFEST
+from tolk.testing.random_model import OPUS_MT, Shape, marian_config, set_generation, write_tokenizer
 
 RECIPE_VERSION = 1  # bump when the code changes what a recipe builds
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FILLER_BIAS = -1e4  # the output bias of the `<extra_N>` words and <pad>
 HELD_OUT_EVERY = 20  # every 20th sentence is kept out of training, to measure on
 _log = logging.getLogger(__name__)
@@ -160,7 +160,13 @@ def build(
     import torch
     from transformers import MarianMTModel, MarianTokenizer
 
-    from tolk.standin_training import evaluate, init_embeddings, piece_mapping, train, wire_copy
+    from tolk.testing.standin_training import (
+        evaluate,
+        init_embeddings,
+        piece_mapping,
+        train,
+        wire_copy,
+    )
 
     shape = recipe.shape
     vocab = write_tokenizer(out_dir, [*sentences, *articles], shape.vocab, recipe.sp_vocab)

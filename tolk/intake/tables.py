@@ -2,7 +2,7 @@
 
 A `text` column is required; `id`, `title`, `date` and `url` are optional, and a column
 mapping ("text=body,id=guid") names the table's own columns for them. Rows become `TableRow`s;
-`tolk.sources` turns them into articles exactly as it turns `.txt` files into articles. A row
+`tolk.intake.sources` turns them into articles exactly as it turns `.txt` files into articles. A row
 that cannot be used (no text, a number where text belongs, a bad date) fails alone, naming the
 table and its row; a table without a text column fails as a whole, listing its columns.
 """
@@ -17,11 +17,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tolk.errors import BadTable, UnreadableArticle
-from tolk.files import megabytes, shown
-from tolk.ids import content_sha256
-from tolk.read import clean_text, parse
+from tolk.intake.files import megabytes, shown
+from tolk.intake.ids import content_sha256
+from tolk.intake.text import clean_text, parse
+from tolk.intake.textcheck import check_text
 from tolk.records import Article, Paragraph
-from tolk.textcheck import check_text
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 COLUMNS = ("text", "id", "title", "date", "url")

@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tolk.changes import changes_of
 from tolk.records import Digest
+from tolk.store.changes import changes_of
 from tolk.store.store import OutputStore
-from tolk.write_feed import (
+from tolk.views.feed import (
     DEFAULT_FEED,
     FEED_FILE,
     JSON_FEED_FILE,
@@ -42,8 +42,8 @@ from tolk.write_feed import (
     render_json_feed,
     rfc3339,
 )
-from tolk.write_html import render_article_html, render_run_html, render_site_index
-from tolk.write_markdown import (
+from tolk.views.html import render_article_html, render_run_html, render_site_index
+from tolk.views.markdown import (
     render_article,
     render_article_en,
     render_indexes,

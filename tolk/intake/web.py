@@ -4,9 +4,9 @@ A feed is always asked for again, conditionally with its archived validators; a 
 archived copy. A page already in the archive is not fetched again unless `refresh` is set, and
 then conditionally, so an unchanged page costs a 304 and gives the same article (same SHA-256,
 no new translation). Pages are fetched concurrently within the fetcher's per-host limits.
-Every request goes past the session's URL guard (tolk.urlpolicy): a feed the user names is
+Every request goes past the session's URL guard (tolk.intake.urlpolicy): a feed the user names is
 trusted, and so are the pages a feed on a local host names; others must be on public hosts.
-A request to a consent host is stopped before it is made (tolk.walls).
+A request to a consent host is stopped before it is made (tolk.intake.walls).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from tolk.errors import FetchError
-from tolk.extract import Page, extract_page
-from tolk.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
-from tolk.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
-from tolk.store.archive import PageArchive
-from tolk.urlpolicy import UrlGuard, UrlPolicy
-from tolk.walls import check_hop
+from tolk.intake.archive import PageArchive
+from tolk.intake.extract import Page, extract_page
+from tolk.intake.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
+from tolk.intake.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
+from tolk.intake.urlpolicy import UrlGuard, UrlPolicy
+from tolk.intake.walls import check_hop
 
 
 @dataclass

@@ -25,9 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from tolk.cache import cache_root
 from tolk.errors import TolkError
-from tolk.models import ModelInfo
+from tolk.models.cache import cache_root
+from tolk.models.store import ModelInfo
 
 PROBE_SENTENCES = 48
 PROBE_BEAMS = 4

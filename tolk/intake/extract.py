@@ -2,7 +2,7 @@
 
 trafilatura finds the article and drops navigation, cookie banners, related-article lists,
 footers and scripts. Its XML output gives headings (`<head>`) and paragraphs (`<p>`, list
-items, quotes); tolk types them as it types text files (`tolk.read.classify`), so "Lees ook"
+items, quotes); tolk types them as it types text files (`tolk.intake.text.classify`), so "Lees ook"
 lines become crosslinks and photo credits captions. trafilatura drops `<figcaption>` text
 (and with images on, keeps only the image's address), so before extraction each photo figure
 is replaced by a paragraph of its caption, marked to come out as a caption. The page's title
@@ -20,8 +20,8 @@ import lxml.etree
 import lxml.html
 
 from tolk.errors import EmptyPage
-from tolk.ids import content_sha256
-from tolk.read import classify
+from tolk.intake.ids import content_sha256
+from tolk.intake.text import classify
 from tolk.records import Article, Paragraph, ParagraphKind, SourceKind
 
 # Marks a caption through extraction: printable, as trafilatura drops unprintable characters,

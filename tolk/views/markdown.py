@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
-from tolk.origin import outlet, safe_url
 from tolk.records import Digest
+from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.views.origin import outlet, safe_url
 
 ARTICLES_DIR = "articles"
 

@@ -17,8 +17,8 @@ import feedparser
 import lxml.html
 
 from tolk.errors import FeedError
-from tolk.textcheck import SURROGATE_REF_MARK
-from tolk.walls import teaser_category
+from tolk.intake.textcheck import SURROGATE_REF_MARK
+from tolk.intake.walls import teaser_category
 
 DEFAULT_MAX_ITEMS = 200
 _CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tolk import __version__
 from tolk.errors import ConvertRefused, ModelLoadError
-from tolk.models import MANIFEST, ModelInfo, describe, is_model_dir, models_dir, read_manifest
+from tolk.models.store import MANIFEST, ModelInfo, describe, is_model_dir, models_dir, read_manifest
 
 QUANTIZATIONS = ("int8", "int8_float16", "int8_float32", "int8_bfloat16", "float16", "float32")
 # What the CTranslate2 directory needs besides its weights to tokenize and decode alone.

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urldefrag
 
-from tolk.fetch import Fetched
+from tolk.intake.fetch import Fetched
 
 Kind = Literal["page", "feed"]
 

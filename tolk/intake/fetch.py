@@ -7,7 +7,7 @@ backoff, honouring Retry-After up to a cap; a response over the whole-response l
 (it would only dribble again), and a host that has cost its time budget in timeouts fails its
 other pages at once. At most a few requests go to one host at a time.
 Validators (ETag, Last-Modified) make requests conditional; a 304 comes back as such. A URL
-check, if given, is asked before every request and redirect hop (see tolk.urlpolicy). Every
+check, if given, is asked before every request and redirect hop (see tolk.intake.urlpolicy). Every
 failure is one `FetchError` whose message names the URL, the reason and what to do.
 """
 
@@ -28,7 +28,7 @@ import httpx
 
 from tolk import __version__
 from tolk.errors import FetchError
-from tolk.files import megabytes
+from tolk.intake.files import megabytes
 
 Expect = Literal["page", "feed"]
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -143,7 +143,7 @@ class Fetcher:
         check_url: Callable[[str], None] | None = None,
     ) -> None:
         self.options, self._sleep = options, sleep
-        # Asked before every request, each redirect hop included (tolk.urlpolicy); it raises.
+        # Asked before every request, each redirect hop included (tolk.intake.urlpolicy); it raises.
         hooks = {"request": [lambda request: check_url(str(request.url))]} if check_url else {}
         self._client = httpx.Client(
             timeout=httpx.Timeout(

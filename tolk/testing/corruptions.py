@@ -1,4 +1,4 @@
-"""Measure the text checks of `tolk.quality` on FLORES-200 devtest, Dutch to English.
+"""Measure the text checks of `tolk.checks.flags` on FLORES-200 devtest, Dutch to English.
 
 Takes the 1,012 Dutch sentences shipped in `tolk/data/flores200-devtest/` with their human
 English translations; gives how often each text flag fires on those good translations (false
@@ -37,9 +37,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
-from tolk.names import dutch_names
-from tolk.numbers import NUMBER, numbers
-from tolk.quality import TEXT_FLAGS, flag_pair
+from tolk.checks.flags import TEXT_FLAGS, flag_pair
+from tolk.checks.names import dutch_names
+from tolk.checks.numbers import NUMBER, numbers
 
 SEED = 2024
 FLORES_DIR = "data/flores200-devtest"

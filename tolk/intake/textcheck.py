@@ -6,8 +6,8 @@ and U+FFFE/U+FFFF even when escaped. tolk REJECTS such text at intake rather tha
 it with U+FFFD: a lone surrogate or a NUL means the export that wrote the source is broken,
 and a silently repaired article would be translated and published with holes in it. The row,
 file, item or page that holds one fails alone, naming where the character is; the rest of the
-batch is written. (Stray controls in an article's body are the exception: `tolk.read` and
-`tolk.extract` replace them with spaces and warn, as before.)
+batch is written. (Stray controls in an article's body are the exception: `tolk.intake.text` and
+`tolk.intake.extract` replace them with spaces and warn, as before.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tolk.records import Article
 
 # A character reference to a surrogate ("&#xD800;") cannot pass through feedparser, which
 # encodes every reference as UTF-8; tolk rewrites it to this noncharacter first (see
-# tolk.feeds), so the item that holds it fails alone below instead of the whole feed.
+# tolk.intake.feeds), so the item that holds it fails alone below instead of the whole feed.
 SURROGATE_REF_MARK = "\U0010fffe"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Forbidden in body text: surrogates and NUL (other controls are cleaned by the readers).

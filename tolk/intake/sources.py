@@ -33,10 +33,10 @@ from tolk.errors import (
     UnknownSource,
     UnreadableArticle,
 )
-from tolk.extract import extract_page, page_article
-from tolk.feeds import DEFAULT_MAX_ITEMS
-from tolk.fetch import Fetched, FetchOptions
-from tolk.files import (
+from tolk.intake.extract import extract_page, page_article
+from tolk.intake.feeds import DEFAULT_MAX_ITEMS
+from tolk.intake.fetch import Fetched, FetchOptions
+from tolk.intake.files import (
     DEFAULT_MAX_FILE_BYTES,
     READ_DELAYS,
     list_folder,
@@ -44,11 +44,9 @@ from tolk.files import (
     read_bytes,
     shown,
 )
-from tolk.ids import IdRegistry, make_id, page_key, url_id
-from tolk.language import check_dutch
-from tolk.read import ARTICLE_SUFFIX, read_article, read_with_retries
-from tolk.records import Article, Failure, SourceKind
-from tolk.tabular import (
+from tolk.intake.ids import IdRegistry, make_id, page_key, url_id
+from tolk.intake.language import check_dutch
+from tolk.intake.tables import (
     TABLE_SUFFIXES,
     ColumnMap,
     TableRow,
@@ -57,10 +55,12 @@ from tolk.tabular import (
     row_article,
     table_rows,
 )
-from tolk.textcheck import check_article, check_text, safe
-from tolk.urlpolicy import UrlPolicy
-from tolk.walls import check_redirect, raw_consent, screen
-from tolk.web import Web, fetch_pages, page_of, read_feed
+from tolk.intake.text import ARTICLE_SUFFIX, read_article, read_with_retries
+from tolk.intake.textcheck import check_article, check_text, safe
+from tolk.intake.urlpolicy import UrlPolicy
+from tolk.intake.walls import check_redirect, raw_consent, screen
+from tolk.intake.web import Web, fetch_pages, page_of, read_feed
+from tolk.records import Article, Failure, SourceKind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,7 +81,8 @@ class SourceOptions:
 
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # per article: a file, or a row's text
     fetch: FetchOptions = FetchOptions()
-    columns: ColumnMap = ()  # (tolk's name, the table's column); see tolk.tabular.parse_columns
+    # (tolk's name, the table's column); see tolk.intake.tables.parse_columns
+    columns: ColumnMap = ()
     refresh: bool = False  # ask again for archived pages (conditionally)
     max_feed_items: int = DEFAULT_MAX_ITEMS
     read_delays: tuple[float, ...] = READ_DELAYS  # waits before each try after a file I/O error
@@ -374,7 +375,7 @@ def read_items(
 
 
 def _checked(result: Article | Failure) -> Article | Failure:
-    """Let through only an article every writer can store (see tolk.textcheck)."""
+    """Let through only an article every writer can store (see tolk.intake.textcheck)."""
     if isinstance(result, Failure):
         return result
     try:
@@ -389,7 +390,7 @@ def _failure(item: Item, error: TolkError) -> Failure:
 
 
 def _web_article(item: Item, fetched: Fetched | FetchError) -> Article | Failure:
-    """Make a fetched page's article, unless it is a wall or not Dutch (see tolk.walls)."""
+    """Make a fetched page's article, unless it is a wall or not Dutch (see tolk.intake.walls)."""
     if isinstance(fetched, TolkError):
         return _failure(item, fetched)
     try:

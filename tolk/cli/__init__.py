@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from tolk import __version__
-from tolk.convert import QUANTIZATIONS
 from tolk.errors import TolkError
+from tolk.models.convert import QUANTIZATIONS
 from tolk.settings import (
     BACKEND_CHOICES,
     DEFAULT_MODEL,
@@ -117,7 +117,7 @@ def settings_options(command):
 
 
 def _settings(values: dict) -> Settings:
-    from tolk.tabular import parse_columns
+    from tolk.intake.tables import parse_columns
 
     try:
         values["columns"] = parse_columns(values.pop("columns") or "")
@@ -127,7 +127,7 @@ def _settings(values: dict) -> Settings:
 
 
 def _sources(sources: tuple[str, ...]) -> list[str]:
-    from tolk.sources import source_kind
+    from tolk.intake.sources import source_kind
 
     sources = list(sources) or list(DEFAULT_SOURCES)
     for source in sources:
@@ -377,7 +377,7 @@ def evaluate_command(
     Example: tolk eval --model models/opus-mt-nl-en --compare torch,ct2 --calibrate
     """
     from tolk import evaluate as ev
-    from tolk.models import calibration_path, write_calibration
+    from tolk.models.store import calibration_path, write_calibration
     from tolk.translate import TranslatorSpec, select_model
 
     backends = [b.strip() for b in compare.split(",")] if compare else [backend]
@@ -461,8 +461,8 @@ def export(output_dir: Path, fmt: str, target: Path, exclude_flagged: bool) -> N
 
     Example: tolk export outputs --format tmx --to outputs.tmx --exclude-flagged
     """
-    from tolk import export as exporter
     from tolk.store.reader import sentence_batches
+    from tolk.views import export as exporter
 
     write = {
         "tmx": exporter.write_tmx,
@@ -492,7 +492,7 @@ def models_pull(name: str) -> None:
 
     Example: tolk models pull Helsinki-NLP/opus-mt-nl-en
     """
-    from tolk.models import pull
+    from tolk.models.store import pull
 
     try:
         info = pull(name)
@@ -507,7 +507,7 @@ def models_list() -> None:
 
     Example: tolk models list
     """
-    from tolk.models import list_models, models_dir
+    from tolk.models.store import list_models, models_dir
 
     found = list_models()
     if not found:
@@ -543,8 +543,8 @@ def models_convert(name: str, quantization: str | None, out: Path | None, tune: 
 
     Example: tolk models convert Helsinki-NLP/opus-mt-nl-en --quantization int8
     """
-    from tolk.convert import convert
-    from tolk.models import resolve
+    from tolk.models.convert import convert
+    from tolk.models.store import resolve
 
     try:
         source = resolve(name)
@@ -560,7 +560,7 @@ def _tune(info, threads: int) -> None:
     """Tune a ct2 model to this CPU and say what was chosen."""
     import ctranslate2
 
-    from tolk import tuning
+    from tolk.translate import tuning
     from tolk.translate.base import default_threads
 
     if ctranslate2.get_cuda_device_count() > 0:
@@ -632,11 +632,10 @@ def models_shortlist(name: str, corpus: tuple[str, ...], beams: int, frequent: i
 
     Example: tolk models shortlist Helsinki-NLP/opus-mt-nl-en --corpus seeds
     """
-    from tolk import shortlist
-    from tolk.models import write_shortlist
-    from tolk.pipeline import segment
-    from tolk.sources import SourceOptions, list_items, read_items
-    from tolk.translate import TranslatorSpec, select_model
+    from tolk.compose import segment
+    from tolk.intake.sources import SourceOptions, list_items, read_items
+    from tolk.models.store import write_shortlist
+    from tolk.translate import TranslatorSpec, select_model, shortlist
     from tolk.translate.ct2 import Ct2Translator
 
     try:
@@ -703,7 +702,7 @@ def bench(model: str | None, threads: int, sentences: int, variants: str, out: P
     """
     import importlib.util
 
-    script = Path(__file__).resolve().parents[1] / "benchmarks" / "translate.py"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "translate.py"
     if not script.exists():
         _fail(f"{script} not found: `tolk bench` runs from a tolk source checkout")
     argv = [f"--threads={threads}"] if threads else []

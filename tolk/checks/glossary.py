@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from tolk.checks.names import fold, sound_key
 from tolk.errors import BadGlossary
-from tolk.names import fold, sound_key
 
 KEEP = "="  # the English is the Dutch term itself: do not translate
 _DUTCH_ENDINGS = r"(?:s|'s|’s|e|en|n)?"

@@ -16,17 +16,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tolk import __version__
+from tolk.checks.flags import confidence_floor, flag_pair, ordered
+from tolk.checks.glossary import Glossary, load_glossary
 from tolk.errors import ModelLoadError, TolkError
-from tolk.glossary import Glossary, load_glossary
-from tolk.models import (
+from tolk.intake.text import CREDIT
+from tolk.models.store import (
     ModelInfo,
     calibration_path,
     model_stores,
     read_calibration,
     shortlist_id,
 )
-from tolk.quality import confidence_floor, flag_pair, ordered
-from tolk.read import CREDIT
 from tolk.records import Article, Digest, Failure, SentencePair, Signature
 from tolk.segment import split_sentences
 from tolk.settings import Settings

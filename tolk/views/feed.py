@@ -1,7 +1,7 @@
 """Render the newest digests as feeds for feed readers: Atom 1.0 (RFC 4287) and JSON Feed 1.1.
 
 Pure functions from digests to text; the output store writes `feed.xml` and `feed.json` after
-each commit (see `tolk.store.views`). Each entry leads with what tolk is best at: the English
+each commit (see `tolk.views.refresh`). Each entry leads with what tolk is best at: the English
 title (⚠ when flagged), the summary or why it was withheld, the key points and how many
 sentences are flagged, with links to the article's pages; `full` content adds the whole English
 text, each flagged sentence marked. Entry ids are tag URIs made from the article id alone, so
@@ -27,11 +27,11 @@ from urllib.parse import quote, urlsplit
 from lxml import etree
 
 from tolk import __version__
+from tolk.intake.walls import is_teaser_note
 from tolk.records import Digest
 from tolk.settings import DEFAULTS
-from tolk.walls import is_teaser_note
-from tolk.write_html import FLAG_REASONS
-from tolk.write_markdown import MARK
+from tolk.views.html import FLAG_REASONS
+from tolk.views.markdown import MARK
 
 FEED_FILE = "feed.xml"
 JSON_FEED_FILE = "feed.json"

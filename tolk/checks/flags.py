@@ -26,9 +26,9 @@ import statistics
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 
-from tolk.names import names_differ
-from tolk.negation import negation_differs
-from tolk.numbers import Reading, dutch_facts, facts_differ, number_words, numbers
+from tolk.checks.names import names_differ
+from tolk.checks.negation import negation_differs
+from tolk.checks.numbers import Reading, dutch_facts, facts_differ, number_words, numbers
 
 # Set here, from the two texts alone.
 TEXT_FLAGS: tuple[str, ...] = (

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from tolk.errors import ConsentRedirect, WalledPage
-from tolk.extract import Page
+from tolk.intake.extract import Page
 
 # Hosts that show a consent form instead of the page asked for (and their subdomains).
 CONSENT_HOSTS = (

@@ -23,12 +23,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
-from tolk.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
-from tolk.origin import outlet, safe_url
 from tolk.records import Digest, Paragraph, SentencePair
+from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.views.origin import outlet, safe_url
 
 KIND_LABELS = {"heading": "Heading", "caption": "Photo caption", "crosslink": "See also"}
-# What each flag of tolk.quality means to a reader; an unknown flag is shown by its name.
+# What each flag of tolk.checks.flags means to a reader; an unknown flag is shown by its name.
 FLAG_REASONS = {
     "empty": "the translation is empty",
     "copy": "the English copies the Dutch",

@@ -1,0 +1,1 @@
+"""Intake: sources in (files, tables, pages, feeds), checked Dutch `Article`s out."""

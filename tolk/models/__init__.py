@@ -1,0 +1,1 @@
+"""The local model store: finding, pulling, converting and describing models, never loading them."""

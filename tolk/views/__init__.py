@@ -1,0 +1,1 @@
+"""Views: an output folder's tables in, the pages, feeds, exports and frames readers use out."""
