@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tolk.models.convert import convert
 from tolk.models.store import describe, resolve
-from tolk.translate.tuning import cpu_signature
+from tolk.models.tuned import cpu_signature
 
 
 def prepare(

@@ -28,9 +28,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tolk import __version__  # noqa: E402
+from tolk.checks.flags import flag_pair  # noqa: E402
 from tolk.checks.glossary import Glossary  # noqa: E402
 from tolk.checks.names import exonyms  # noqa: E402
-from tolk.evaluate import term_matches  # noqa: E402
+from tolk.measure.evaluate import term_matches  # noqa: E402
 from tolk.testing.corruptions import flores_pairs, shared_names  # noqa: E402
 
 
@@ -68,13 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     translator = load_translator(
         TranslatorSpec(model=str(model), backend="torch", threads=args.threads)
     )
-    translator.translate(sources[:8], args.beams)  # warm up
+    translator.translate(sources[:8], args.beams, judge=flag_pair)  # warm up
 
     started = time.perf_counter()
-    plain = translator.translate(sources, args.beams)
+    plain = translator.translate(sources, args.beams, judge=flag_pair)
     plain_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    steered = translator.translate(sources, args.beams, glossary=glossary)
+    steered = translator.translate(sources, args.beams, glossary=glossary, judge=flag_pair)
     glossary_seconds = time.perf_counter() - started
 
     terms, plain_hits = term_matches(glossary, sources, [t.text for t in plain])

@@ -1,6 +1,6 @@
 """The vocabulary shortlist's gain and its cost: speed, and agreement with the full vocabulary.
 
-Builds a shortlist (`tolk.translate.shortlist.build`, what `tolk models shortlist` runs) for the
+Builds a shortlist (`tolk.measure.shortlist.build`, what `tolk models shortlist` runs) for the
 int8 conversion of the model under test (default: the stand-in, `tolk.testing.standin`) from a
 corpus, then translates with and without it, beam 4, tolk's ct2 backend with this CPU's tuned
 settings:
@@ -57,7 +57,9 @@ def held_out_sentences() -> list[str]:
 
 def timed(translator, sentences: list[str]) -> tuple[float, list[str]]:
     started = time.perf_counter()
-    texts = [t.text for t in translator.translate(sentences, BEAMS)]
+    from tolk.checks.flags import flag_pair
+
+    texts = [t.text for t in translator.translate(sentences, BEAMS, judge=flag_pair)]
     return time.perf_counter() - started, texts
 
 
@@ -71,8 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     from _models import machine, prepare
 
+    from tolk.measure import shortlist
     from tolk.models.store import describe, write_shortlist
-    from tolk.translate import shortlist
     from tolk.translate.ct2 import Ct2Translator
 
     corpus, held_out = corpus_sentences(), held_out_sentences()

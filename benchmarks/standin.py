@@ -96,10 +96,12 @@ def load(variant: str, path: Path, threads: int):
 
 def measure(translator, recorder, sentences, sources, expected, beams) -> dict:
     """Translate `sentences` once warm; return speed, stops, lengths and accuracy."""
-    translator.translate(sentences[:4], beams)
+    from tolk.checks.flags import flag_pair
+
+    translator.translate(sentences[:4], beams, judge=flag_pair)
     recorder.outputs.clear()
     started = time.perf_counter()
-    translator.translate(sentences, beams)
+    translator.translate(sentences, beams, judge=flag_pair)
     seconds = time.perf_counter() - started
     outputs = [recorder.outputs[tuple(ids)] for ids in sources]
     right = sum(

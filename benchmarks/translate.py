@@ -67,8 +67,10 @@ def _tolk(variant: str, model_dir: str, beams: int, threads: int):
     translator = Backend(info, threads=threads)
     translator.policy = Backend.batch_policy(4096, translator.device)  # what `tolk run` uses
 
+    from tolk.checks.flags import flag_pair
+
     def translate(texts: list[str]) -> list[str]:
-        return [t.text for t in translator.translate(texts, beams)]
+        return [t.text for t in translator.translate(texts, beams, judge=flag_pair)]
 
     return translator.tokenizer, translate
 
@@ -151,7 +153,7 @@ def read_sentences(seeds: Path) -> list[str]:
     """Return the distinct sentences with letters of the articles in `seeds`, in order."""
     from tolk.compose import segment
     from tolk.intake.text import read_article
-    from tolk.translate.base import has_letters
+    from tolk.translate.batching import has_letters
 
     sentences: dict[str, None] = {}
     for path in sorted(seeds.glob("*.txt")):

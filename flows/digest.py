@@ -1,11 +1,12 @@
 """The `digest` flow: the library's run (`tolk.run.digest`) with each step a Prefect task.
 
-The flow adds what Prefect is for and nothing else: run history and logs, retries of transient
-I/O, a report artifact, schedules, and task runners. Reading, translating and committing are
-tasks; translating is submitted, with at most `window` chunks in flight, so on a Dask task
-runner the chunks run on the workers while the flow process reads the next ones and writes the
-outputs (it alone holds the output folder). Locally, with the ct2 backend, two chunks are in
-flight: the next chunk is read and queued while the last batches of the one before decode.
+The flow adds what Prefect is for and nothing else: run history and logs, a report artifact,
+schedules, and task runners. Tasks raise; an error that stops the run fails the flow. Reading,
+translating and committing are tasks; translating is submitted, with at most `window` chunks in
+flight, so on a Dask task runner the chunks run on the workers while the flow process reads the
+next ones and writes the outputs (it alone holds the output folder). Locally, with the ct2
+backend, two chunks are in flight: the next chunk is read and queued while the last batches of the
+one before decode.
 """
 
 # No `from __future__ import annotations` here: Prefect builds the parameters' pydantic model
@@ -20,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed
 
 from tolk.compose import translate_chunk
-from tolk.errors import ModelLoadError, TolkError
+from tolk.errors import TolkError
 from tolk.intake.sources import Item, SourceOptions
 from tolk.records import Article, Signature
 from tolk.run import RunReport, commit_outputs, read_chunk
@@ -30,19 +31,6 @@ from tolk.translate import TranslatorSpec
 from tolk.translate.base import default_threads
 from tolk.views.feed import FeedOptions
 from tolk.views.markdown import escape
-
-
-def retry_on_io(task, task_run, state) -> bool:
-    """Retry only what can pass: transient I/O errors, not bad input or a full disk."""
-    try:
-        state.result()
-    except OSError:
-        return True
-    except TolkError as error:
-        return bool(getattr(error, "transient", False))
-    except Exception:  # noqa: BLE001 - any other failure is a bug or bad input: no retry
-        return False
-    return False
 
 
 @task(name="read-articles", cache_policy=NO_CACHE)
@@ -73,22 +61,15 @@ def translate_articles(
 ):
     """Segment, translate and summarize a chunk of articles with this process's model."""
     logger = get_run_logger()
-    try:
-        result = translate_chunk(articles, worker_spec(spec), signature, label, logger)
-    except ModelLoadError as error:
-        return error  # the run stops with this one message, not a task traceback
+    result = translate_chunk(articles, worker_spec(spec), signature, label, logger)
     for failure in result.failures:
         logger.error(f"{failure.source_path}: {failure.reason}")
     return result
 
 
-@task(
-    name="commit-outputs",
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=retry_on_io,
-    cache_policy=NO_CACHE,
-)
+# Never retried: a commit that failed half-way is finished (or undone) by the store's recovery
+# when the folder is next opened, not by running it again in this process.
+@task(name="commit-outputs", cache_policy=NO_CACHE)
 def commit(store, feed: FeedOptions):
     """Commit the staged translations as one generation of both tables; rewrite the views."""
     return commit_outputs(store, feed)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from tolk.compose import build_digests
+from tolk.fileio import is_temp
 from tolk.intake.text import parse
 from tolk.records import Article
-from tolk.store.fileio import is_temp
 
 
 def article(article_id: str, text: str, date: str | None = "2025-11") -> Article:

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow  # real subprocesses killed at chosen moments
 
 DRIVER = r"""
 import os, signal, sys, time
-import tolk.store.fileio as files, tolk.store.store as store, tolk.store.tables as tables
+import tolk.fileio as files, tolk.store.store as store, tolk.store.tables as tables
 
 point, source, out, model = sys.argv[1:5]
 

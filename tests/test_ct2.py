@@ -19,7 +19,7 @@ from tolk.models.convert import convert, converted_path, stale_reason
 from tolk.models.store import MANIFEST, describe
 from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
-from tolk.translate.base import length_cap
+from tolk.translate.batching import length_cap
 from tolk.translate.ct2 import Ct2Translator
 
 
@@ -67,7 +67,8 @@ def test_convert_writes_model_and_manifest(ct2_store, tiny_marian):
 
 
 def test_models_convert_command_writes_int8_then_tunes(tmp_path, tiny_marian, monkeypatch):
-    from tolk.translate import tuning
+    from tolk.measure import tuning
+    from tolk.models import tuned
 
     # Random weights never stop, so the full probe set would take minutes here: keep four.
     probe = tuning.probe_sentences(4)
@@ -91,7 +92,7 @@ def test_models_convert_command_writes_int8_then_tunes(tmp_path, tiny_marian, mo
     stored = json.loads((tmp_path / "cache" / "tuning.json").read_text(encoding="utf-8"))
     (entry,) = stored.values()
     assert entry["settings"]["compute_type"].startswith("int8")
-    assert Ct2Translator(describe(out), threads=1).settings == tuning.Ct2Settings(
+    assert Ct2Translator(describe(out), threads=1).settings == tuned.Ct2Settings(
         **entry["settings"]
     )
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tolk.cli import cli
 from tolk.compose import make_signature
-from tolk.evaluate import FLORES, load_test_set
+from tolk.measure.evaluate import FLORES, load_test_set
 from tolk.models.store import calibration_path
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, select_model

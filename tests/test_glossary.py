@@ -13,12 +13,13 @@ from tolk.checks.glossary import Glossary, load_glossary, parse_glossary
 from tolk.cli import cli
 from tolk.compose import cache_key, checked, make_signature
 from tolk.errors import BadGlossary
-from tolk.evaluate import TestSet as EvalSet
-from tolk.evaluate import evaluate
+from tolk.measure.evaluate import TestSet as EvalSet
+from tolk.measure.evaluate import evaluate
 from tolk.records import Article, Paragraph, SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.translate.base import Decoded, Translator
+from tolk.translate.base import Translator
+from tolk.translate.repair import Decoded
 
 CSV = "# the newsroom's terms\ndutch,english\nTweede Kamer,House of Representatives\nD66,=\n"
 NL = "De Tweede Kamer stemde met D66 tegen het kabinet."

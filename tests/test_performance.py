@@ -16,10 +16,12 @@ from click.testing import CliRunner
 from tolk.cli import cli
 from tolk.compose import make_signature, segment
 from tolk.intake.text import read_article
+from tolk.measure import tuning
+from tolk.models import tuned
 from tolk.models.convert import convert
 from tolk.models.store import describe, shortlist_id
 from tolk.settings import Settings
-from tolk.translate import TranslatorSpec, select_model, tuning
+from tolk.translate import TranslatorSpec, select_model
 from tolk.translate.ct2 import Ct2Translator
 
 pytestmark = pytest.mark.slow  # tuning and shortlists on the tiny model
@@ -45,15 +47,15 @@ def int8(tmp_path, tiny_marian, monkeypatch):
 
 def test_tuned_settings_translate_exactly_as_the_defaults(int8, sentences):
     default = Ct2Translator(int8, threads=2)
-    assert default.settings == tuning.default_settings(2, "int8")
+    assert default.settings == tuned.default_settings(2, "int8")
     measure = tuning.measure_with(int8, sentences[:8], beams=2)
     chosen, timings = tuning.tune(int8, 2, measure, ["int8"])
     assert len(timings) == len(tuning.candidates(2, ["int8"], default.settings)) == 6
-    tuning.store_tuned(int8, 2, chosen, timings)
-    tuned = Ct2Translator(int8, threads=2)
-    assert tuned.settings == chosen
+    tuned.store_tuned(int8, 2, chosen, timings)
+    tuned_one = Ct2Translator(int8, threads=2)
+    assert tuned_one.settings == chosen
     expected = [t.text for t in default.translate(sentences, 4)]
-    assert [t.text for t in tuned.translate(sentences, 4)] == expected
+    assert [t.text for t in tuned_one.translate(sentences, 4)] == expected
 
 
 def test_a_candidate_that_changes_the_translation_is_never_chosen(int8):
@@ -84,8 +86,8 @@ def test_a_thread_layout_far_behind_is_not_measured_further(int8):
 
 def test_the_signature_names_the_tuned_compute_type(int8, tmp_path):
     spec = TranslatorSpec(model=str(int8.path), backend="ct2", threads=2)
-    chosen = tuning.Ct2Settings(2, 1, 32, "int8_float32")
-    tuning.store_tuned(int8, 2, chosen, {})
+    chosen = tuned.Ct2Settings(2, 1, 32, "int8_float32")
+    tuned.store_tuned(int8, 2, chosen, {})
     signature = make_signature(select_model(spec), spec, Settings(model=str(int8.path), threads=2))
     assert signature.compute_type == "int8_float32"
 

@@ -12,7 +12,8 @@ from tolk.models.store import ModelInfo
 from tolk.records import Article, SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec
-from tolk.translate.base import Decoded, Translator
+from tolk.translate.base import Translator
+from tolk.translate.repair import Decoded
 
 
 class BreaksOnWord(Translator):

@@ -6,6 +6,7 @@ import logging
 
 from test_translate import LoopingTranslator
 
+from tolk.checks.flags import flag_pair
 from tolk.compose import progress_logger
 
 
@@ -15,6 +16,7 @@ def test_the_repair_pass_reports_progress_too():
         ["Een lus hier.", "Dit is leeg.", "Gewoon goed."],
         beams=1,
         progress=lambda *p: seen.append(p),
+        judge=flag_pair,
     )
     assert seen[-1] == (5, 5)  # 3 sentences, then 2 repaired
     assert (3, 3) in seen and [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -284,7 +284,7 @@ def test_an_output_path_through_a_file_is_a_clear_error(tmp_path, two_articles, 
 def test_a_full_disk_names_the_file_and_keeps_the_old_one(tmp_path, monkeypatch):
     import errno
 
-    from tolk.store import fileio as files
+    from tolk import fileio as files
 
     page = tmp_path / "articles" / "a.md"
     files.write_text(page, "old")

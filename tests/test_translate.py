@@ -7,16 +7,17 @@ from collections.abc import Sequence
 
 import pytest
 
-from tolk.translate.base import (
+from tolk.checks.flags import flag_pair
+from tolk.translate.base import Translator
+from tolk.translate.batching import (
     CAP_STEP,
     BatchPolicy,
-    Decoded,
-    Translator,
     has_letters,
     length_cap,
     plan_batches,
     split_long,
 )
+from tolk.translate.repair import Decoded
 
 
 class UpperTranslator(Translator):
@@ -165,7 +166,9 @@ class LoopingTranslator(UpperTranslator):
 
 def test_loops_cuts_and_empty_outputs_are_decoded_again_and_the_better_kept():
     translator = LoopingTranslator()
-    out = translator.translate(["Een lus hier.", "Dit is leeg.", "Gewoon goed."], beams=2)
+    out = translator.translate(
+        ["Een lus hier.", "Dit is leeg.", "Gewoon goed."], beams=2, judge=flag_pair
+    )
     assert translator.repairs == [["Een lus hier.", "Dit is leeg."]]  # one batch, the bad two
     assert [t.text for t in out] == ["EEN LUS HIER.", "DIT IS LEEG.", "GEWOON GOED."]
     assert [t.retried for t in out] == [True, True, False]
@@ -173,9 +176,28 @@ def test_loops_cuts_and_empty_outputs_are_decoded_again_and_the_better_kept():
     assert translator.stats["retried"] == 2
 
 
+def test_the_judge_decides_what_is_repaired_and_each_translation_carries_its_flags():
+    sentences = ["Een lus hier.", "Dit is leeg.", "Gewoon goed."]
+    # Without a judge only the decoder's own signal counts: the capped loop is decoded again,
+    # the empty output is not (only the text checks can tell it is wrong).
+    alone = LoopingTranslator(repair_helps=False)
+    out = alone.translate(sentences, beams=2)
+    assert alone.repairs == [["Een lus hier."]]
+    assert [t.flags for t in out] == [("cap",), (), ()]
+    judged = LoopingTranslator(repair_helps=False)
+    out = judged.translate(sentences, beams=2, judge=flag_pair)
+    assert judged.repairs == [["Een lus hier.", "Dit is leeg."]]
+    assert [t.flags for t in out] == [
+        (*flag_pair("Een lus hier.", "the the the the the the"), "cap"),
+        flag_pair("Dit is leeg.", ""),
+        flag_pair("Gewoon goed.", "GEWOON GOED."),
+    ]
+    assert "repetition" in out[0].flags and "empty" in out[1].flags
+
+
 def test_a_repair_that_does_no_better_keeps_the_first_output_but_says_it_tried():
     translator = LoopingTranslator(repair_helps=False)
-    [out] = translator.translate(["Een lus hier."], beams=2)
+    [out] = translator.translate(["Een lus hier."], beams=2, judge=flag_pair)
     assert (out.text, out.capped, out.retried) == ("the the the the the the", True, True)
     assert translator.translate(["Een lus hier."], beams=2, repair=False)[0].retried is False
 

@@ -124,8 +124,8 @@ def checked(
     pair: SentencePair, translation: Translation, glossary: Glossary | None = None
 ) -> SentencePair:
     """Give a pair its English and the flags the text checks, the decoder and the glossary
-    raise."""
-    flags = flag_pair(pair.nl, translation.text) + (("cap",) if translation.capped else ())
+    raised (the translation carries the first two)."""
+    flags = translation.flags
     if glossary and glossary.unmet(pair.nl, translation.text):
         flags += ("glossary",)
     return replace(
@@ -182,7 +182,12 @@ def build_digests(
     glossary = Glossary.of(signature.glossary)
     translations = iter(
         translator.translate(
-            queue, signature.beams, progress, repair=signature.repair, glossary=glossary
+            queue,
+            signature.beams,
+            progress,
+            repair=signature.repair,
+            glossary=glossary,
+            judge=flag_pair,
         )
         if queue
         else []
@@ -194,11 +199,12 @@ def build_digests(
         done = []
         for pair in pairs:
             english = credit_in_english(pair)
-            translation = Translation(english or "")
             if english is None:
                 translation = next(translations)
                 if translation.warning:
                     warnings.append(f"sentence {pair.sentence_index}: {translation.warning}")
+            else:
+                translation = Translation(english, flags=flag_pair(pair.nl, english))
             done.append(checked(pair, translation, glossary))
         done = flag_low_confidence(done, signature.confidence_floor)
         settings = KeyPointSettings(*signature.key_points)

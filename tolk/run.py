@@ -233,9 +233,7 @@ def digest(
         translated: set[str] = set()
 
         def collect(pending: Pending) -> None:
-            result: ChunkResult | TolkError = pending.result()
-            if isinstance(result, TolkError):  # a step may hand back the error that stops the run
-                raise result
+            result: ChunkResult = pending.result()  # raises the error that stops the run
             store.stage(result.digests)
             translated.update(d.article.id for d in result.digests)
             report.translated += len(result.digests)

@@ -376,7 +376,7 @@ def evaluate_command(
 
     Example: tolk eval --model models/opus-mt-nl-en --compare torch,ct2 --calibrate
     """
-    from tolk import evaluate as ev
+    from tolk.measure import evaluate as ev
     from tolk.models.store import calibration_path, write_calibration
     from tolk.translate import TranslatorSpec, select_model
 
@@ -560,7 +560,8 @@ def _tune(info, threads: int) -> None:
     """Tune a ct2 model to this CPU and say what was chosen."""
     import ctranslate2
 
-    from tolk.translate import tuning
+    from tolk.measure import tuning
+    from tolk.models import tuned
     from tolk.translate.base import default_threads
 
     if ctranslate2.get_cuda_device_count() > 0:
@@ -572,10 +573,10 @@ def _tune(info, threads: int) -> None:
     # On a CPU, ctranslate2 runs "int8" as int8_float32 (CT2_VERBOSE=1 says so): one candidate.
     if info.compute_type in ("int8", "int8_float32") and "int8_bfloat16" in supported:
         kinds.append("int8_bfloat16")
-    click.echo(f"tuning for {tuning.cpu_signature()} ({threads} threads) ...")
+    click.echo(f"tuning for {tuned.cpu_signature()} ({threads} threads) ...")
     measure = tuning.measure_with(info, tuning.probe_sentences())
     chosen, timings = tuning.tune(info, threads, measure, kinds)
-    path = tuning.store_tuned(info, threads, chosen, timings)
+    path = tuned.store_tuned(info, threads, chosen, timings)
     for setting, seconds in timings.items():
         click.echo(f"  {setting}: {seconds if isinstance(seconds, str) else f'{seconds:.2f} s'}")
     click.echo(f"tuned: {chosen.describe()} -> {path}")

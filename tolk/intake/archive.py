@@ -12,13 +12,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urldefrag
 
+from tolk.fileio import atomic_file
 from tolk.intake.fetch import Fetched
 
 Kind = Literal["page", "feed"]
@@ -78,17 +77,9 @@ class PageArchive:
             "size": len(fetched.body),
             "sha256": hashlib.sha256(fetched.body).hexdigest(),
         }
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw:
-                # mtime=0: the same response always gives the same bytes.
-                with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as file:
-                    file.write(json.dumps(meta, ensure_ascii=False).encode() + b"\n")
-                    file.write(fetched.body)
-                raw.flush()
-                os.fsync(raw.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_file(path) as tmp, tmp.open("xb") as raw:
+            # mtime=0: the same response always gives the same bytes.
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as file:
+                file.write(json.dumps(meta, ensure_ascii=False).encode() + b"\n")
+                file.write(fetched.body)
         return path

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from tolk.errors import ModelLoadError, ModelNotFound
+from tolk.fileio import write_text
 from tolk.settings import DEFAULT_MODEL
 
 MANIFEST = "tolk-model.json"
@@ -276,10 +277,7 @@ def read_calibration(path: Path) -> float | None:
 
 def write_calibration(path: Path, record: dict) -> None:
     """Store a calibration (the floor, the test set and the distribution it came from)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(record, indent=2) + "\n")
 
 
 SHORTLIST = "vmap.txt"
@@ -305,9 +303,7 @@ def shortlist_id(info: ModelInfo) -> str:
 def write_shortlist(info: ModelInfo, text: str, record: dict) -> Path:
     """Store a vocabulary shortlist in a ct2 model's folder and record it in its manifest."""
     path = info.path / SHORTLIST
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)
     manifest = read_manifest(info.path)
     manifest["shortlist"] = {
         **record,
@@ -315,7 +311,5 @@ def write_shortlist(info: ModelInfo, text: str, record: dict) -> Path:
         "source_revision": manifest.get("source_revision"),
         "quantization": manifest.get("quantization"),
     }
-    tmp = info.path / f".{MANIFEST}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, info.path / MANIFEST)
+    write_text(info.path / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return path

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tolk.errors import StoreLocked
-from tolk.store.fileio import io_errors
+from tolk.fileio import io_errors
 
 WAIT_REPORT_SECONDS = 60.0
 

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from tolk import __version__
 from tolk.errors import OutputError, StoreTooNew
+from tolk.fileio import fsync_path, io_errors, is_temp, replace_symlink, write_text
 from tolk.intake.archive import PageArchive
 from tolk.records import (
     ARTICLES_SCHEMA,
@@ -46,7 +47,6 @@ from tolk.records import (
     sentence_rows,
 )
 from tolk.store.changes import CHANGE_COLUMNS, Change, classify
-from tolk.store.fileio import fsync_path, io_errors, is_temp, replace_symlink, write_text
 from tolk.store.lock import FolderLock, describe_owner
 from tolk.store.tables import (
     ARTICLES_FILE,

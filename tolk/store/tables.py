@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 
 from tolk import __version__
 from tolk.errors import StoreTooNew
+from tolk.fileio import fsync_path, io_errors, replace_symlink, write_text
 from tolk.records import ARTICLES_SCHEMA, SCHEMA_VERSION, SENTENCES_SCHEMA
-from tolk.store.fileio import fsync_path, io_errors, replace_symlink, write_text
 
 ARTICLES_FILE = "articles.parquet"
 SENTENCES_FILE = "sentences.parquet"

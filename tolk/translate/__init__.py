@@ -17,7 +17,8 @@ from pathlib import Path
 from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
 from tolk.models.store import ModelInfo, canonical_name, check_loadable, model_stores, resolve
 from tolk.settings import DEFAULT_MODEL, Settings
-from tolk.translate.base import BatchPolicy, Translation, Translator
+from tolk.translate.base import Translation, Translator
+from tolk.translate.batching import BatchPolicy
 
 __all__ = [
     "BACKENDS",

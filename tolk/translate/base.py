@@ -5,61 +5,33 @@ A backend supplies three things: how many tokens a sentence costs, how to decode
 Everything that makes batch translation fast and safe lives here, once: copying through
 sentences with no letters, translating each distinct sentence once, splitting sentences longer
 than the model's input limit at clause boundaries, sorting by length and batching by a token
-budget, repairing outputs that loop, hit the cap or came out empty, and restoring the order.
-
-Each sentence's length cap comes from its own source length (`length_cap`), never from the
-batch it shares, so a sentence's English does not depend on which other articles share it.
+budget (`batching`), repairing outputs that the judge finds loop, hit the cap or came out empty
+(`repair`), and restoring the order. Each translation carries the flags its judge raised.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from tolk.checks.flags import flag_pair
-from tolk.checks.glossary import Glossary
-
-_LETTER = re.compile(r"[^\W\d_]")
-# Where a long sentence may be cut, strongest first: after ; or :, at a dash, after a comma.
-_CLAUSE_CUTS = (
-    re.compile(r"(?<=[;:])\s+"),
-    re.compile(r"\s+(?=[–—-]\s)"),
-    re.compile(r"(?<=,)\s+"),
-    re.compile(r"\s+"),
+from tolk.translate.batching import BatchPolicy, has_letters, plan_batches, split_long
+from tolk.translate.repair import (
+    GLOSSARY_CANDIDATES,
+    Decoded,
+    Judge,
+    Terms,
+    better,
+    flags_of,
+    glossary_choice,
+    mean_confidence,
+    needs_repair,
+    no_judge,
 )
 
 Progress = Callable[[int, int], None]
-
-
-# Caps grow in steps of this many source tokens: sentences of one step share a cap, so a
-# CTranslate2 call (one cap for all its rows) needs no more splitting than a few steps.
-CAP_STEP = 8
-# What a second decoding uses to break a loop: no trigram twice, and repeats made costlier.
-REPAIR = {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3}
-# The flags a second decoding may mend; numbers, copies and length are the model's reading.
-REPAIRABLE = frozenset({"repetition", "cap", "empty"})
-# Candidates asked of the model for a sentence whose best English misses a glossary term.
-GLOSSARY_CANDIDATES = 8
-
-
-def length_cap(source_tokens: int, limit: int) -> int:
-    """Return the most tokens an output may have (its end-of-sentence included)."""
-    step = -(-max(source_tokens, 1) // CAP_STEP) * CAP_STEP
-    return min(limit, 2 * step + 16)
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """What the model gave for one input."""
-
-    text: str
-    confidence: float | None = None  # mean log-probability per output token, under the model
-    capped: bool = False  # stopped at its length cap instead of ending by itself
-    tokens: int = 0  # output tokens the confidence averages over
 
 
 @dataclass(frozen=True)
@@ -71,74 +43,7 @@ class Translation:
     confidence: float | None = None  # None: copied through, not decoded
     capped: bool = False
     retried: bool = False  # decoded a second time to repair it
-
-
-def flags_of(nl: str, decoded: Decoded) -> tuple[str, ...]:
-    """Return the flags an output earns: the text checks, and `cap` when it hit its cap."""
-    return flag_pair(nl, decoded.text) + (("cap",) if decoded.capped else ())
-
-
-def needs_repair(nl: str, decoded: Decoded) -> bool:
-    """Say whether an output loops, was cut at the cap or came out empty."""
-    return bool(REPAIRABLE & set(flags_of(nl, decoded)))
-
-
-def better(nl: str, first: Decoded, second: Decoded) -> Decoded:
-    """Keep the output with fewer flags, then the one the model is surer of."""
-
-    def rank(d: Decoded) -> tuple[int, float]:
-        return len(flags_of(nl, d)), -(d.confidence if d.confidence is not None else -1e9)
-
-    return second if rank(second) < rank(first) else first
-
-
-@dataclass(frozen=True)
-class BatchPolicy:
-    """How sentences are grouped for decoding: a token budget, not a fixed count."""
-
-    max_batch_tokens: int = 4096  # source tokens, padded, per batch
-    max_batch_sentences: int = 64
-
-
-def has_letters(text: str) -> bool:
-    """Say whether a sentence holds any letter (else it is copied through)."""
-    return bool(_LETTER.search(text))
-
-
-def split_long(text: str, count: Callable[[str], int], limit: int) -> list[str]:
-    """Cut a sentence into parts of at most `limit` tokens, at the strongest clause boundary."""
-    if count(text) <= limit:
-        return [text]
-    for cut in _CLAUSE_CUTS:
-        points = [m for m in cut.finditer(text) if 0 < m.start() < len(text)]
-        if points:
-            middle = len(text) / 2
-            best = min(points, key=lambda m: abs(m.start() - middle))
-            left, right = text[: best.start()], text[best.end() :]
-            return split_long(left, count, limit) + split_long(right, count, limit)
-    # One unbroken token run longer than the limit: cut it by characters.
-    half = len(text) // 2
-    return split_long(text[:half], count, limit) + split_long(text[half:], count, limit)
-
-
-def plan_batches(lengths: Sequence[int], policy: BatchPolicy) -> list[list[int]]:
-    """Group item indices, longest first, into batches whose padded size fits the budget."""
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    batches: list[list[int]] = []
-    current: list[int] = []
-    for i in order:
-        # Longest first, so the first item of a batch sets its padded width.
-        width = lengths[current[0]] if current else lengths[i]
-        if current and (
-            width * (len(current) + 1) > policy.max_batch_tokens
-            or len(current) >= policy.max_batch_sentences
-        ):
-            batches.append(current)
-            current = []
-        current.append(i)
-    if current:
-        batches.append(current)
-    return batches
+    flags: tuple[str, ...] = ()  # what the judge found, and `cap`
 
 
 def default_threads() -> int:
@@ -233,7 +138,7 @@ class Translator(ABC):
         lengths: Sequence[int],
         outputs: list[Decoded],
         beams: int,
-        glossary: Glossary,
+        glossary: Terms,
     ) -> None:
         """Replace, in place, the outputs that miss a glossary term by the best that do not."""
         missing = [i for i, unit in enumerate(units) if glossary.unmet(unit, outputs[i].text)]
@@ -246,7 +151,7 @@ class Translator(ABC):
             )
             for i, found in zip(chosen, candidates, strict=True):
                 found = [replace(c, text=c.text.strip()) for c in found]
-                outputs[i] = _glossary_choice(units[i], outputs[i], found, glossary)
+                outputs[i] = glossary_choice(units[i], outputs[i], found, glossary)
         self.stats["glossary"] = self.stats.get("glossary", 0) + len(missing)
 
     def translate(
@@ -255,7 +160,8 @@ class Translator(ABC):
         beams: int,
         progress: Progress | None = None,
         repair: bool = True,
-        glossary: Glossary | None = None,
+        glossary: Terms | None = None,
+        judge: Judge = no_judge,
     ) -> list[Translation]:
         """Translate sentences, keeping their order; never truncate silently.
 
@@ -264,6 +170,8 @@ class Translator(ABC):
         confidence) is kept. With a `glossary`, a sentence whose English misses one of its
         terms takes the model's best candidate that renders them all, else has kept terms put
         right where unambiguous (`Glossary.substitute`), else keeps its best output.
+        `judge` names the flags of a sentence and its English (`tolk.checks.flags.flag_pair`);
+        each translation carries them, and the repair pass mends what they say loops.
         """
         started = time.perf_counter()
         results: list[Translation | None] = [None] * len(sentences)
@@ -272,7 +180,8 @@ class Translator(ABC):
             if has_letters(sentence):
                 unique.setdefault(sentence, []).append(i)
             else:
-                results[i] = Translation(sentence)  # numbers, punctuation: nothing to translate
+                # numbers, punctuation: nothing to translate
+                results[i] = Translation(sentence, flags=judge(sentence, sentence))
 
         texts = list(unique)
         limit = self.max_input_tokens
@@ -299,7 +208,9 @@ class Translator(ABC):
         retried: set[int] = set()
         if repair:
             again = [
-                i for i, (u, d) in enumerate(zip(units, outputs, strict=True)) if needs_repair(u, d)
+                i
+                for i, (u, d) in enumerate(zip(units, outputs, strict=True))
+                if needs_repair(u, d, judge)
             ]
             if again:
                 # The repair pass goes on counting where the first stopped, its units added to
@@ -314,7 +225,7 @@ class Translator(ABC):
                     [units[i] for i in again], [lengths[i] for i in again], beams, True, more
                 )
                 for i, candidate in zip(again, second, strict=True):
-                    outputs[i] = better(units[i], outputs[i], candidate)
+                    outputs[i] = better(units[i], outputs[i], candidate, judge)
                 retried.update(again)
                 self.stats["retried"] += len(again)
 
@@ -326,12 +237,15 @@ class Translator(ABC):
             parts_of.setdefault(owner, []).append(unit)
         for t, text in enumerate(texts):
             parts = [outputs[u] for u in parts_of[t]]
+            english = " ".join(p.text for p in parts if p.text)
+            capped = any(p.capped for p in parts)
             translation = Translation(
-                " ".join(p.text for p in parts if p.text),
+                english,
                 warnings.get(t),
-                confidence=_mean_confidence(parts),
-                capped=any(p.capped for p in parts),
+                confidence=mean_confidence(parts),
+                capped=capped,
                 retried=any(u in retried for u in parts_of[t]),
+                flags=flags_of(text, Decoded(english, capped=capped), judge),
             )
             for i in unique[text]:
                 results[i] = translation
@@ -340,20 +254,3 @@ class Translator(ABC):
         self.stats["seconds"] += time.perf_counter() - started
         assert all(r is not None for r in results), "every sentence gets a translation"
         return results  # type: ignore[return-value]
-
-
-def _glossary_choice(nl: str, best: Decoded, candidates: Sequence[Decoded], glossary) -> Decoded:
-    """Pick the first candidate that renders every term; else put kept terms right in the best."""
-    for candidate in candidates:
-        if not glossary.unmet(nl, candidate.text) and not candidate.capped:
-            return candidate
-    text = glossary.substitute(nl, best.text)
-    return best if text == best.text else replace(best, text=text)
-
-
-def _mean_confidence(parts: Sequence[Decoded]) -> float | None:
-    """Average the parts' confidences over their tokens (None if any part has none)."""
-    if not parts or any(p.confidence is None for p in parts):
-        return None
-    tokens = sum(max(p.tokens, 1) for p in parts)
-    return sum(p.confidence * max(p.tokens, 1) for p in parts) / tokens

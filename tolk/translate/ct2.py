@@ -14,15 +14,10 @@ from collections.abc import Iterator, Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo, read_manifest, shortlist_id
-from tolk.translate.base import (
-    REPAIR,
-    BatchPolicy,
-    Decoded,
-    Translator,
-    default_threads,
-    length_cap,
-)
-from tolk.translate.tuning import Ct2Settings, load_tuned
+from tolk.models.tuned import Ct2Settings, load_tuned
+from tolk.translate.base import Translator, default_threads
+from tolk.translate.batching import BatchPolicy, length_cap
+from tolk.translate.repair import REPAIR, Decoded
 
 _log = logging.getLogger("tolk")
 

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo
 from tolk.settings import TORCH_DTYPES
-from tolk.translate.base import REPAIR, BatchPolicy, Decoded, Translator, length_cap
+from tolk.translate.base import Translator
+from tolk.translate.batching import BatchPolicy, length_cap
+from tolk.translate.repair import REPAIR, Decoded
 
 SCORE_POSITIONS = 16  # output positions projected onto the 67k-word vocabulary at once
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,6 +23,7 @@ import pyarrow as pa
 
 from tolk import __version__
 from tolk.errors import ExportRefused
+from tolk.fileio import atomic_file
 from tolk.records import SENTENCES_SCHEMA
 
 COLUMNS: tuple[str, ...] = tuple(SENTENCES_SCHEMA.names)
@@ -85,18 +85,13 @@ _KINDS = {
 
 @contextmanager
 def _atomic_text(path: Path) -> Iterator[TextIO]:
-    """Open a temporary file beside `path` and rename it over `path` only if all went well."""
+    """Open a temporary file beside `path`; rename it over `path` only if all went well."""
     check_target(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)  # a leftover, or a link planted there: never written through
-    try:
-        with tmp.open("x", encoding="utf-8", newline="") as out:
-            yield out
-        check_target(path)  # once more: something may have taken its place meanwhile
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with (
+        atomic_file(path, check=check_target) as tmp,
+        tmp.open("x", encoding="utf-8", newline="") as out,
+    ):
+        yield out
 
 
 def xml_text(text: str) -> str:

@@ -1,9 +1,10 @@
-"""Durable file operations for the output store: atomic, fsynced writes with clear errors.
+"""Durable file operations: atomic, fsynced writes with clear errors, in one place.
 
-Every file the store writes goes to a temporary name beside its target (`.NAME.PID.tmp`), is
-flushed to disk, and is then renamed into place, and the folder entry is flushed too: a crash
-at any moment leaves either the old file or the new one, never half of one. Temporary names
-all match `TEMP_GLOB`, so the next run's sweep can remove what a dead run left.
+Every file tolk writes (the output store, the views, exports, the model store's manifests and
+calibrations, the cache's tuned settings) goes to a temporary name beside its target
+(`.NAME.PID.tmp`), is flushed to disk, and is then renamed into place, and the folder entry is
+flushed too: a crash at any moment leaves either the old file or the new one, never half of one.
+Temporary names all match `TEMP_GLOB`, so the next run's sweep can remove what a dead run left.
 """
 
 from __future__ import annotations
@@ -64,17 +65,34 @@ def advice(error: OSError) -> str:
     return "check the disk and run again: the last good output is kept"
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a file through `write(tmp)`, flush it, and rename it into place."""
+@contextmanager
+def atomic_file(path: Path, check: Callable[[Path], None] | None = None) -> Iterator[Path]:
+    """Give a temporary path beside `path` to write; then flush it and rename it into place.
+
+    The folder entry is flushed after the rename, so the new file survives a power loss. A
+    leftover temporary (or a link planted in its place) is removed first, never written
+    through. `check(path)` runs once more just before the rename: a target that something
+    else took meanwhile is refused, not replaced.
+    """
     tmp = temp_path(path)
     with io_errors(path, "write the file"):
         path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.unlink(missing_ok=True)
         try:
-            write(tmp)
+            yield tmp
             fsync_path(tmp)
+            if check:
+                check(path)
             os.replace(tmp, path)
+            fsync_path(path.parent)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write a file through `write(tmp)`, flush it, and rename it into place."""
+    with atomic_file(path) as tmp:
+        write(tmp)
 
 
 def write_text(path: Path, text: str) -> None:

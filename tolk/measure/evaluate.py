@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from tolk.checks.flags import FLAGS, confidence_floor
+from tolk.checks.flags import FLAGS, confidence_floor, flag_pair
 from tolk.checks.glossary import Glossary
 from tolk.compose import checked, flag_low_confidence, make_signature
 from tolk.records import SentencePair
@@ -136,6 +136,7 @@ def evaluate(test_set: TestSet, settings: Settings, progress: Progress | None = 
         progress,
         repair=signature.repair,
         glossary=Glossary.of(signature.glossary),
+        judge=flag_pair,
     )
     seconds = time.perf_counter() - started
     glossary = Glossary.of(signature.glossary)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from tolk.checks.flags import flag_pair
 from tolk.translate.ct2 import Ct2Translator
 
 FREQUENT = 1000  # target pieces that are candidates in every batch
@@ -31,7 +32,7 @@ def build(
         raise ValueError("build a shortlist with the full vocabulary: load the model without one")
     translator.recorder = []
     try:
-        translator.translate(list(sentences), beams)
+        translator.translate(list(sentences), beams, judge=flag_pair)  # repairs as in a run
         pairs = translator.recorder
     finally:
         translator.recorder = None
