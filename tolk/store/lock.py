@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tolk.errors import StoreLocked
 from tolk.fileio import io_errors
+from tolk.store.layout import STATE_DIR
 
 WAIT_REPORT_SECONDS = 60.0
 
@@ -127,7 +128,7 @@ class FolderLock:
         return self._fd is not None
 
 
-SERVE_LOCK = ".tolk/serve.lock"
+SERVE_LOCK = f"{STATE_DIR}/serve.lock"
 
 
 def hold_for_serving(output_dir: Path, log: logging.Logger | None = None) -> FolderLock:

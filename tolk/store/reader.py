@@ -13,11 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from tolk.errors import OutputError
+from tolk.store.layout import ARTICLES_FILE, CURRENT, SENTENCES_FILE, TABLES_DIR
 from tolk.store.tables import (
-    ARTICLES_FILE,
-    CURRENT,
-    SENTENCES_FILE,
-    TABLES_DIR,
     Generation,
     Unreadable,
     current_number,

@@ -6,15 +6,7 @@ work), asks it which articles need translating, stages the new digests chunk by 
 to disk every few chunks), and commits them as one new generation of both tables. The views
 (pages, indexes) are written after the commit, by `tolk.views.refresh`.
 
-Layout of an output folder:
-
-    articles.parquet, sentences.parquet   links through tables/current (for analysts)
-    tables/NNNNNN/                        generations; tables/current -> the committed one
-    articles/, site/, runs/, index.md ... the views, derived from the tables
-    .tolk/lock                            who holds the folder
-    .tolk/staging/RUN/part-N.*            sealed work not yet committed
-    .tolk/views.json                      which generation the views show
-    .tolk/damaged/                        tables found unreadable, kept for a person to look at
+The folder's layout is named in `tolk.store.layout`.
 """
 
 from __future__ import annotations
@@ -47,15 +39,24 @@ from tolk.records import (
     sentence_rows,
 )
 from tolk.store.changes import CHANGE_COLUMNS, Change, classify
-from tolk.store.lock import FolderLock, describe_owner
-from tolk.store.tables import (
+from tolk.store.layout import (
     ARTICLES_FILE,
     CURRENT,
+    DAMAGED_DIR,
+    FETCHED_DIR,
+    LOCK_FILE,
+    OWN_FOLDERS,
+    SENTENCES_FILE,
+    STAGING_DIR,
+    STATE_DIR,
+    TABLES_DIR,
+    VIEWS_STATE,
+)
+from tolk.store.lock import FolderLock, describe_owner
+from tolk.store.tables import (
     KEEP_GENERATIONS,
     KEY_COLUMN,
     SCHEMAS,
-    SENTENCES_FILE,
-    TABLES_DIR,
     Generation,
     Unreadable,
     current_number,
@@ -67,13 +68,6 @@ from tolk.store.tables import (
     write_table,
 )
 
-STATE_DIR = ".tolk"
-# The folders tolk writes in; none may be a link (see `_refuse_links`). "archive" holds the
-# monthly index pages (tolk.views.markdown), "fetched" the page archive.
-OWN_FOLDERS = ("articles", "site", "runs", "archive", "tables", "fetched", STATE_DIR)
-ARCHIVE_DIR = "fetched"
-STAGING_DIR = "staging"
-DAMAGED_DIR = "damaged"
 SEALED = ".sealed"
 
 
@@ -141,8 +135,8 @@ class OutputStore:
         self.tables = self.root / TABLES_DIR
         self.log = log or logging.getLogger("tolk")
         self.checkpoint_chunks = max(1, checkpoint_chunks)
-        self.lock = FolderLock(self.state / "lock", lock_timeout, self.log)
-        self.archive = PageArchive(self.root / ARCHIVE_DIR)  # fetched pages and feeds
+        self.lock = FolderLock(self.state / LOCK_FILE, lock_timeout, self.log)
+        self.archive = PageArchive(self.root / FETCHED_DIR)  # fetched pages and feeds
         self.generation: Generation | None = None
         self.stored: dict[str, str] = {}  # id -> cache key, for every intact stored article
         self.damaged: set[str] = set()  # ids whose rows are unusable: dropped at the next commit
@@ -654,12 +648,12 @@ class OutputStore:
     def view_state(self) -> dict:
         """Return the record of which generation the views show ({} when none)."""
         try:
-            return json.loads((self.state / "views.json").read_text(encoding="utf-8"))
+            return json.loads((self.state / VIEWS_STATE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
 
     def set_view_state(self, state: dict) -> None:
-        write_text(self.state / "views.json", json.dumps(state))
+        write_text(self.state / VIEWS_STATE, json.dumps(state))
 
     def owner_text(self) -> str:
         return describe_owner(self.lock.owner())

@@ -29,12 +29,8 @@ from tolk import __version__
 from tolk.errors import StoreTooNew
 from tolk.fileio import fsync_path, io_errors, replace_symlink, write_text
 from tolk.records import ARTICLES_SCHEMA, SCHEMA_VERSION, SENTENCES_SCHEMA
+from tolk.store.layout import ARTICLES_FILE, CURRENT, MANIFEST_FILE, SENTENCES_FILE
 
-ARTICLES_FILE = "articles.parquet"
-SENTENCES_FILE = "sentences.parquet"
-TABLES_DIR = "tables"
-CURRENT = "current"
-MANIFEST_FILE = "manifest.json"
 SCHEMAS = {ARTICLES_FILE: ARTICLES_SCHEMA, SENTENCES_FILE: SENTENCES_SCHEMA}
 KEY_COLUMN = {ARTICLES_FILE: "id", SENTENCES_FILE: "article_id"}
 BATCH_ROWS = 4096

@@ -30,11 +30,18 @@ from tolk import __version__
 from tolk.intake.walls import is_teaser_note
 from tolk.records import Digest
 from tolk.settings import DEFAULTS
+from tolk.store.layout import (
+    BILINGUAL_PAGE,
+    ENGLISH_PAGE,
+    FEED_FILE,
+    JSON_FEED_FILE,
+    READER_PAGE,
+    SITE_INDEX,
+    article_file,
+)
 from tolk.views.html import FLAG_REASONS
 from tolk.views.markdown import MARK
 
-FEED_FILE = "feed.xml"
-JSON_FEED_FILE = "feed.json"
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 TAG_PREFIX = "tag:tolk,2026:"  # fixed: an entry's id must never change (RFC 4287, 4.2.6)
@@ -108,9 +115,9 @@ def _source_url(digest: Digest) -> str | None:
 def _pages(digest: Digest, options: FeedOptions) -> dict[str, str]:
     name = quote(digest.article.id, safe="")
     return {
-        "reader": options.link(f"site/{name}.html"),
-        "english": options.link(f"articles/{name}.en.md"),
-        "bilingual": options.link(f"articles/{name}.md"),
+        "reader": options.link(article_file(READER_PAGE, name)),
+        "english": options.link(article_file(ENGLISH_PAGE, name)),
+        "bilingual": options.link(article_file(BILINGUAL_PAGE, name)),
     }
 
 
@@ -213,7 +220,7 @@ def render_atom(
     _sub(_sub(feed, "author"), "name", "tolk")
     _sub(feed, "generator", "tolk", version=__version__)
     _sub(feed, "link", rel="self", type="application/atom+xml", href=options.link(FEED_FILE))
-    _sub(feed, "link", rel="alternate", type="text/html", href=options.link("site/index.html"))
+    _sub(feed, "link", rel="alternate", type="text/html", href=options.link(SITE_INDEX))
     for digest in digests:
         article, pages = digest.article, _pages(digest, options)
         entry = _sub(feed, "entry")
@@ -250,7 +257,7 @@ def render_json_feed(
         "authors": [{"name": "tolk"}],
     }
     if options.site_url:
-        feed["home_page_url"] = options.link("site/index.html")
+        feed["home_page_url"] = options.link(SITE_INDEX)
         feed["feed_url"] = options.link(JSON_FEED_FILE)
     items = []
     for digest in digests:

@@ -23,8 +23,8 @@ from typing import NamedTuple
 import pandas as pd
 import pyarrow as pa
 
+from tolk.store.layout import ARTICLES_FILE, SENTENCES_FILE
 from tolk.store.reader import read_tables
-from tolk.store.tables import ARTICLES_FILE, SENTENCES_FILE
 
 _NULLABLE = {
     pa.int32(): pd.Int32Dtype(),

@@ -14,9 +14,8 @@ from urllib.parse import quote
 
 from tolk.records import Digest
 from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.store.layout import ARTICLES_DIR, FEED_FILE, INDEX_FILE, JSON_FEED_FILE, month_index
 from tolk.views.origin import outlet, safe_url
-
-ARTICLES_DIR = "articles"
 
 _INLINE = re.compile(r"([\\`*_\[\]|~!#])")
 _URL_PUNCT = re.compile(r"(?<=\w)([:./@])(?=[\w/])")
@@ -207,7 +206,6 @@ def index_line(row: dict, prefix: str = "") -> str:
 
 
 INDEX_MAX_LINES = 300  # past this, older months move to archive/YYYY-MM.md
-ARCHIVE_DIR = "archive"
 
 
 def month_of(row: dict) -> str:
@@ -242,20 +240,23 @@ def render_indexes(rows: Iterable[dict]) -> dict[str, str]:
     if archived:
         lines += ["## Archive", ""]
         for month in archived:
-            path = f"{ARCHIVE_DIR}/{month}.md"
+            path = month_index(month)
             lines.append(f"- [{month}]({path}) ({len(months[month])} articles)")
             page = [f"# tolk digest: {month}", "", f"{len(months[month])} articles.", ""]
             page += [index_line(row, "../") for row in months[month]]
             pages[path] = "\n".join(page) + "\n"
-    return {"index.md": "\n".join(lines).rstrip() + "\n", **pages}
+    return {INDEX_FILE: "\n".join(lines).rstrip() + "\n", **pages}
 
 
 def render_index(rows: Iterable[dict]) -> str:
     """Render the index page of every stored article, newest first (see `render_indexes`)."""
-    return render_indexes(rows)["index.md"]
+    return render_indexes(rows)[INDEX_FILE]
 
 
-FEED_LINE = "Follow it in a feed reader: [feed.xml](feed.xml) (Atom), [feed.json](feed.json)."
+FEED_LINE = (
+    f"Follow it in a feed reader: [{FEED_FILE}]({FEED_FILE}) (Atom), "
+    f"[{JSON_FEED_FILE}]({JSON_FEED_FILE})."
+)
 
 
 def _digest_entry(digest: Digest, prefix: str) -> list[str]:

@@ -31,11 +31,22 @@ from datetime import UTC, datetime
 
 from tolk.records import Digest
 from tolk.store.changes import changes_of
+from tolk.store.layout import (
+    BILINGUAL_PAGE,
+    ENGLISH_PAGE,
+    FEED_FILE,
+    JSON_FEED_FILE,
+    LATEST_FILE,
+    LATEST_HTML,
+    READER_PAGE,
+    SITE_INDEX,
+    article_file,
+    html_of,
+    run_digest_path,
+)
 from tolk.store.store import OutputStore
 from tolk.views.feed import (
     DEFAULT_FEED,
-    FEED_FILE,
-    JSON_FEED_FILE,
     FeedOptions,
     english_hash,
     render_atom,
@@ -50,10 +61,6 @@ from tolk.views.markdown import (
     render_run_digest,
 )
 
-RUNS_DIR = "runs"
-LATEST_FILE = "latest.md"
-SITE_DIR = "site"
-LATEST_HTML = f"{SITE_DIR}/latest.html"  # the newest run's "what is new", as HTML
 INDEX_COLUMNS = [
     "id",
     "date",
@@ -77,28 +84,19 @@ class ArticleView:
     render: Callable[[Digest], str]
 
     def path(self, article_id: str) -> str:
-        return f"{self.folder}/{article_id}{self.suffix}"
+        return article_file((self.folder, self.suffix), article_id)
 
 
 ARTICLE_VIEWS = (
-    ArticleView("articles", ".md", render_article),
-    ArticleView("articles", ".en.md", render_article_en),
-    ArticleView("site", ".html", render_article_html),
+    ArticleView(*BILINGUAL_PAGE, render_article),
+    ArticleView(*ENGLISH_PAGE, render_article_en),
+    ArticleView(*READER_PAGE, render_article_html),
 )
 
 
 def page_path(article_id: str) -> str:
     """Return where an article's bilingual Markdown page lives, relative to the output folder."""
     return ARTICLE_VIEWS[0].path(article_id)
-
-
-def run_digest_path(committed_at: str, generation: int) -> str:
-    """Return where the digest of a generation committed at `committed_at` (ISO, UTC) lives.
-
-    The generation's number follows the time: two runs can commit within one second.
-    """
-    stamp = committed_at.replace("+00:00", "Z").replace(":", "")
-    return f"{RUNS_DIR}/{stamp}-{generation:06d}.md"
 
 
 def _missing(store: OutputStore) -> set[str]:
@@ -130,7 +128,7 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
         store.write_view(
             LATEST_FILE, render_run_digest(committed_at, digests, changes, quiet, prefix="")
         )
-        html = f"{SITE_DIR}/{path.removesuffix('.md')}.html"
+        html = html_of(path)
         store.write_view(html, render_run_html(committed_at, digests, changes, quiet))
         store.write_view(
             LATEST_HTML, render_run_html(committed_at, digests, changes, quiet, prefix="")
@@ -190,9 +188,7 @@ def refresh_views(
         store.write_view(path, text)
     latest = _run_digests(store, since) if shown != number else None
     has_latest = store.view_exists(LATEST_HTML)
-    store.write_view(
-        f"{SITE_DIR}/index.html", render_site_index(rows, "latest.html" if has_latest else None)
-    )
+    store.write_view(SITE_INDEX, render_site_index(rows, "latest.html" if has_latest else None))
     entries = _feeds(store, rows, feed)
     store.set_view_state({"generation": number, "feed": entries})
     return latest
