@@ -11,7 +11,7 @@ from prefect.server.schemas.schedules import CronSchedule
 
 from flows.digest import digest
 from flows.runners import dask_runner, shared_api
-from tolk.settings import Settings, output_settings
+from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings, output_settings
 
 pytestmark = pytest.mark.slow  # a real Dask cluster
 
@@ -61,8 +61,14 @@ def test_the_deployments_load_and_name_an_existing_flow():
         flow = load_flow_from_entrypoint(str(ROOT / path) + ":" + name)
         assert isinstance(flow, Flow) and flow.name == "digest"
         assert set(deployment["parameters"]) <= set(flow.parameters.properties)
-        # Settings come from tolk.settings.Settings: only names it knows, nothing else.
-        Settings.from_dict(deployment["parameters"].get("settings", {}))
+        # Settings come from tolk.settings.Settings: only names it knows, and none restated.
+        given = deployment["parameters"].get("settings", {})
+        Settings.from_dict(given)
+        defaults = {"sources": list(DEFAULT_SOURCES), "output_dir": DEFAULT_OUTPUT_DIR}
+        for name, value in deployment["parameters"].items():
+            assert defaults.get(name, object()) != value, f"{name}: restates tolk's default"
+        for name, value in given.items():
+            assert Settings.from_dict({name: value}) != Settings(), f"{name}: tolk's default"
         for schedule in deployment["schedules"]:
             CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
         assert deployment["work_pool"]["name"]

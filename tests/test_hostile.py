@@ -13,7 +13,8 @@ from newssite import SEED_PAGES, Response
 
 from tolk.errors import FetchError
 from tolk.intake.fetch import Fetcher, FetchOptions
-from tolk.run import digest, source_options
+from tolk.intake.sources import SourceOptions
+from tolk.run import digest
 from tolk.settings import Settings
 
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
@@ -87,7 +88,7 @@ def test_a_host_past_its_budget_fails_its_other_pages_at_once(site):
 
 
 def test_the_page_limits_follow_the_fetch_timeout():
-    fetch = source_options(Settings(fetch_timeout=5.0)).fetch
+    fetch = SourceOptions.from_settings(Settings(fetch_timeout=5.0)).fetch
     assert (fetch.read_timeout, fetch.total_timeout, fetch.host_budget) == (5.0, 15.0, 45.0)
 
 

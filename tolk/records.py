@@ -13,6 +13,8 @@ from typing import Literal
 
 import pyarrow as pa
 
+from tolk.settings import DEFAULTS
+
 ParagraphKind = Literal["body", "heading", "caption", "crosslink"]
 PARAGRAPH_KINDS: tuple[str, ...] = ("body", "heading", "caption", "crosslink")
 SourceKind = Literal["file", "table", "web"]
@@ -100,7 +102,7 @@ class Signature:
     key_points: tuple[int, int]
     tolk_version: str
     device: str = "cpu"
-    repair: bool = True  # flagged loops, cuts and empty outputs are decoded once more
+    repair: bool = DEFAULTS.repair  # flagged loops, cuts and empty outputs are decoded once more
     # Confidence under which a sentence is flagged, from `tolk eval --calibrate`; None: each
     # article's own sentences set it.
     confidence_floor: float | None = None

@@ -23,9 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tolk.compose import ChunkResult, cache_key, make_signature, translate_chunk
 from tolk.errors import TolkError
 from tolk.intake.archive import PageArchive
-from tolk.intake.fetch import FetchOptions
 from tolk.intake.sources import Item, SourceOptions, list_items, read_items
-from tolk.intake.urlpolicy import UrlPolicy
 from tolk.intake.web import Web
 from tolk.records import Article, Failure, Signature
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
@@ -138,34 +136,6 @@ def chunks_at_once(window: int, signature: Signature) -> int:
     return 2 if signature.backend == "ct2" and signature.device == "cpu" else 1
 
 
-def source_options(settings: Settings) -> SourceOptions:
-    """Derive how sources are read from the run's settings."""
-    delays = FetchOptions.retry_delays
-    delays = (delays + (delays[-1],) * settings.fetch_retries)[: settings.fetch_retries]
-    # A whole response may take three waits for bytes (60 s by default); a host may cost three
-    # such responses in timeouts per chunk before its other pages fail at once.
-    fetch = FetchOptions(
-        max_bytes=settings.max_page_bytes,
-        read_timeout=settings.fetch_timeout,
-        total_timeout=3 * settings.fetch_timeout,
-        host_budget=9 * settings.fetch_timeout,
-        retry_delays=delays,
-    )
-    return SourceOptions(
-        max_file_bytes=settings.max_article_bytes,
-        fetch=fetch,
-        columns=settings.columns,
-        refresh=settings.refresh,
-        recursive=settings.recursive,
-        urls=UrlPolicy(settings.allow_private_urls, settings.public_origins),
-    )
-
-
-def feed_options(settings: Settings) -> FeedOptions:
-    """Derive what the output feeds hold from the run's settings."""
-    return FeedOptions(settings.feed_entries, settings.feed_content, settings.site_url)
-
-
 def read_chunk(
     items: Sequence[Item], options: SourceOptions, archive: Path
 ) -> tuple[list[Article], list[Failure]]:
@@ -218,7 +188,7 @@ def digest(
     with OutputStore(
         Path(output_dir), settings.lock_timeout, settings.checkpoint_chunks, log
     ) as store:
-        options, feed = source_options(settings), feed_options(settings)
+        options, feed = SourceOptions.from_settings(settings), FeedOptions.from_settings(settings)
         with Web.open(options.fetch, store.archive, options.urls) as web:
             items, failures, notes = list_items(sources, options, web)
         report.add_failures(failures, log)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tolk.records import KeyPoint, SentencePair
+from tolk.settings import DEFAULTS
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 # Frequent Dutch function words: they say nothing about what an article is about.
@@ -42,8 +43,8 @@ SUMMARY_MAX_WORDS = 60
 class KeyPointSettings:
     """How many key points to pick: about one per `per_sentences`, within [minimum, maximum]."""
 
-    minimum: int = 3
-    maximum: int = 5
+    minimum: int = DEFAULTS.key_points[0]
+    maximum: int = DEFAULTS.key_points[1]
     per_sentences: int = 8
 
     def count(self, candidates: int) -> int:

@@ -29,6 +29,11 @@ import httpx
 from tolk import __version__
 from tolk.errors import FetchError
 from tolk.intake.files import megabytes
+from tolk.settings import DEFAULTS, Settings
+
+BACKOFF = (2.0, 10.0)  # the waits before the first retries (Settings.fetch_retries says so)
+TOTAL_WAITS = 3  # a response may take this many waits for bytes
+HOST_WAITS = 9  # a host may cost this many waits for bytes in timeouts, per chunk
 
 Expect = Literal["page", "feed"]
 PAGE_TYPES = ("text/html", "application/xhtml+xml")
@@ -36,23 +41,41 @@ FEED_TYPES = ("xml", "rss", "atom", "text/html", "text/plain")  # servers label 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
+def backoff(retries: int) -> tuple[float, ...]:
+    """Return the waits before each of `retries` tries again (2 s, 10 s, then 10 s each)."""
+    return (BACKOFF + (BACKOFF[-1],) * retries)[:retries]
+
+
 @dataclass(frozen=True)
 class FetchOptions:
     """Limits and manners of fetching: timeouts, sizes, retries and concurrency."""
 
     connect_timeout: float = 10.0
-    read_timeout: float = 20.0  # the longest wait for the next bytes
-    total_timeout: float = 60.0  # the longest one response may take, bytes dribbling or not
-    # Seconds one host may cost this session in responses that timed out; past it, its other
-    # pages fail at once, so a feed of pages that never end cannot stall a run for hours.
-    host_budget: float = 180.0
-    max_bytes: int = 5_000_000
+    read_timeout: float = DEFAULTS.fetch_timeout  # the longest wait for the next bytes
+    # The longest one response may take, bytes dribbling or not: three waits for bytes.
+    total_timeout: float = TOTAL_WAITS * DEFAULTS.fetch_timeout
+    # Seconds one host may cost this session in responses that timed out (three such
+    # responses); past it, its other pages fail at once, so a feed of pages that never end
+    # cannot stall a run for hours.
+    host_budget: float = HOST_WAITS * DEFAULTS.fetch_timeout
+    max_bytes: int = DEFAULTS.max_page_bytes
     max_redirects: int = 5
-    retry_delays: tuple[float, ...] = (2.0, 10.0)  # backoff before each retry
+    retry_delays: tuple[float, ...] = backoff(DEFAULTS.fetch_retries)  # before each retry
     max_retry_after: float = 120.0  # a server asking for a longer wait fails the URL instead
     per_host: int = 2
     max_connections: int = 8
     user_agent: str = f"tolk/{__version__} (batch translation of Dutch news; python-httpx)"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FetchOptions:
+        """Derive the fetch limits of a run from its settings."""
+        return cls(
+            max_bytes=settings.max_page_bytes,
+            read_timeout=settings.fetch_timeout,
+            total_timeout=TOTAL_WAITS * settings.fetch_timeout,
+            host_budget=HOST_WAITS * settings.fetch_timeout,
+            retry_delays=backoff(settings.fetch_retries),
+        )
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from tolk.errors import UnreadableArticle
+from tolk.settings import DEFAULTS
 
-DEFAULT_MAX_FILE_BYTES = 1_000_000
+DEFAULT_MAX_FILE_BYTES = DEFAULTS.max_article_bytes
 READ_DELAYS = (0.0, 1.0, 5.0)  # seconds to wait before each try of a transient I/O error
 TRANSIENT_ERRNOS = frozenset(
     getattr(errno, name)
@@ -179,7 +180,7 @@ class FolderListing:
 
 
 def list_folder(
-    folder: Path, suffixes: Sequence[str] = (".txt",), recursive: bool = False
+    folder: Path, suffixes: Sequence[str] = (".txt",), recursive: bool = DEFAULTS.recursive
 ) -> FolderListing:
     """List the article files of a folder by name; say why any of them cannot be read.
 

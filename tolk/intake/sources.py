@@ -61,6 +61,7 @@ from tolk.intake.urlpolicy import UrlPolicy
 from tolk.intake.walls import check_redirect, raw_consent, screen
 from tolk.intake.web import Web, fetch_pages, page_of, read_feed
 from tolk.records import Article, Failure, SourceKind
+from tolk.settings import DEFAULTS, Settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -82,12 +83,24 @@ class SourceOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # per article: a file, or a row's text
     fetch: FetchOptions = FetchOptions()
     # (tolk's name, the table's column); see tolk.intake.tables.parse_columns
-    columns: ColumnMap = ()
-    refresh: bool = False  # ask again for archived pages (conditionally)
+    columns: ColumnMap = DEFAULTS.columns
+    refresh: bool = DEFAULTS.refresh  # ask again for archived pages (conditionally)
     max_feed_items: int = DEFAULT_MAX_ITEMS
     read_delays: tuple[float, ...] = READ_DELAYS  # waits before each try after a file I/O error
-    recursive: bool = False  # read a folder's subfolders too
+    recursive: bool = DEFAULTS.recursive  # read a folder's subfolders too
     urls: UrlPolicy = UrlPolicy()  # which pages a feed may have tolk fetch
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SourceOptions:
+        """Derive how a run reads its sources from its settings."""
+        return cls(
+            max_file_bytes=settings.max_article_bytes,
+            fetch=FetchOptions.from_settings(settings),
+            columns=settings.columns,
+            refresh=settings.refresh,
+            recursive=settings.recursive,
+            urls=UrlPolicy(settings.allow_private_urls, settings.public_origins),
+        )
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tolk.intake.ids import content_sha256
 from tolk.intake.text import clean_text, parse
 from tolk.intake.textcheck import check_text
 from tolk.records import Article, Paragraph
+from tolk.settings import DEFAULTS
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 COLUMNS = ("text", "id", "title", "date", "url")
@@ -103,7 +104,9 @@ def _iso_date(value: object, origin: str) -> str:
     raise BadTable(f"{origin}: date {value!r} is not a date; write it as YYYY-MM-DD or YYYY-MM")
 
 
-def check_row(values: Mapping[str, object], origin: str, columns: ColumnMap = ()) -> TableRow:
+def check_row(
+    values: Mapping[str, object], origin: str, columns: ColumnMap = DEFAULTS.columns
+) -> TableRow:
     """Check one row's values and make a `TableRow`; raise `BadTable` naming the row."""
     names = {name: name for name in COLUMNS} | dict(columns)
     got = {name: values.get(column) for name, column in names.items()}
@@ -134,7 +137,7 @@ def check_row(values: Mapping[str, object], origin: str, columns: ColumnMap = ()
 
 
 def table_rows(
-    path: Path, columns: ColumnMap = (), max_text_bytes: int | None = None
+    path: Path, columns: ColumnMap = DEFAULTS.columns, max_text_bytes: int | None = None
 ) -> Iterator[tuple[int, Mapping[str, object] | BadTable]]:
     """Yield each row of a table file by number, or the error that spoils that row alone."""
     import pandas as pd
@@ -157,7 +160,9 @@ def table_rows(
     yield from frame_rows(frame, shown(path), columns)
 
 
-def frame_rows(frame, where: str, columns: ColumnMap = ()) -> Iterator[tuple[int, dict]]:
+def frame_rows(
+    frame, where: str, columns: ColumnMap = DEFAULTS.columns
+) -> Iterator[tuple[int, dict]]:
     """Yield each row of a pandas DataFrame by number (from 1) as a dict of its columns."""
     require_columns(list(frame.columns), where, columns)
     names = [str(c) for c in frame.columns]
@@ -165,7 +170,9 @@ def frame_rows(frame, where: str, columns: ColumnMap = ()) -> Iterator[tuple[int
     yield from enumerate((dict(zip(names, values, strict=True)) for values in rows), 1)
 
 
-def require_columns(found: Sequence[object], where: str, columns: ColumnMap = ()) -> None:
+def require_columns(
+    found: Sequence[object], where: str, columns: ColumnMap = DEFAULTS.columns
+) -> None:
     """Refuse a table without its text column or a mapped column, listing the columns it has."""
     found = [str(c) for c in found]
     listed = ", ".join(found) or "none"

@@ -21,6 +21,7 @@ from tolk.intake.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
 from tolk.intake.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
 from tolk.intake.urlpolicy import UrlGuard, UrlPolicy
 from tolk.intake.walls import check_hop
+from tolk.settings import DEFAULTS
 
 
 @dataclass
@@ -87,7 +88,7 @@ def read_feed(url: str, web: Web, max_items: int = DEFAULT_MAX_ITEMS) -> Feed:
 
 
 def fetch_pages(
-    urls: Iterable[str], web: Web, refresh: bool = False
+    urls: Iterable[str], web: Web, refresh: bool = DEFAULTS.refresh
 ) -> Iterator[tuple[str, Fetched | FetchError]]:
     """Give each page from the archive, or fetched (concurrently) when not stored or refreshing."""
     stored: dict[str, Fetched | None] = {}

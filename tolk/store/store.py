@@ -38,6 +38,7 @@ from tolk.records import (
     digest_from_rows,
     sentence_rows,
 )
+from tolk.settings import DEFAULTS
 from tolk.store.changes import CHANGE_COLUMNS, Change, classify
 from tolk.store.layout import (
     ARTICLES_FILE,
@@ -126,8 +127,8 @@ class OutputStore:
     def __init__(
         self,
         root: Path,
-        lock_timeout: float = 3600.0,
-        checkpoint_chunks: int = 4,
+        lock_timeout: float = DEFAULTS.lock_timeout,
+        checkpoint_chunks: int = DEFAULTS.checkpoint_chunks,
         log: logging.Logger | logging.LoggerAdapter | None = None,
     ) -> None:
         self.root = Path(root)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
 from tolk.models.store import ModelInfo, canonical_name, check_loadable, model_stores, resolve
-from tolk.settings import DEFAULT_MODEL, Settings
+from tolk.settings import DEFAULTS, Settings
 from tolk.translate.base import Translation, Translator
 from tolk.translate.batching import BatchPolicy
 
@@ -54,13 +54,13 @@ def backend_class(name: str) -> type[Translator]:
 class TranslatorSpec:
     """What to translate with: small and hashable, safe to send to any worker."""
 
-    model: str = DEFAULT_MODEL
-    backend: str = "auto"
+    model: str = DEFAULTS.model
+    backend: str = DEFAULTS.backend
     device: str = "auto"
-    threads: int = 0  # 0: use every core this process may use
-    max_batch_tokens: int = 4096
-    models_dir: str | None = None
-    torch_dtype: str = "float32"  # the torch backend's weights; ct2 takes its conversion's
+    threads: int = DEFAULTS.threads  # 0: use every core this process may use
+    max_batch_tokens: int = DEFAULTS.max_batch_tokens
+    models_dir: str | None = DEFAULTS.models_dir
+    torch_dtype: str = DEFAULTS.torch_dtype  # the torch backend's weights; ct2 has its own
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TranslatorSpec:

@@ -17,6 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from tolk.settings import DEFAULTS
 from tolk.translate.batching import BatchPolicy, has_letters, plan_batches, split_long
 from tolk.translate.repair import (
     GLOSSARY_CANDIDATES,
@@ -71,13 +72,19 @@ class Translator(ABC):
 
     @classmethod
     def runtime(
-        cls, info, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+        cls,
+        info,
+        device: str = "auto",
+        threads: int = DEFAULTS.threads,
+        torch_dtype: str = DEFAULTS.torch_dtype,
     ) -> tuple[str, str]:
         """Return the device and compute type a model would run on, without loading it."""
         raise NotImplementedError
 
     @classmethod
-    def batch_policy(cls, max_batch_tokens: int = 4096, device: str = "cpu") -> BatchPolicy:
+    def batch_policy(
+        cls, max_batch_tokens: int = DEFAULTS.max_batch_tokens, device: str = "cpu"
+    ) -> BatchPolicy:
         """Return how to batch sentences for this backend on `device`."""
         if device != "cpu":
             return BatchPolicy(max_batch_tokens=max_batch_tokens)
@@ -159,7 +166,7 @@ class Translator(ABC):
         sentences: Sequence[str],
         beams: int,
         progress: Progress | None = None,
-        repair: bool = True,
+        repair: bool = DEFAULTS.repair,
         glossary: Terms | None = None,
         judge: Judge = no_judge,
     ) -> list[Translation]:

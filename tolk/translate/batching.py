@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tolk.settings import DEFAULTS
+
 _LETTER = re.compile(r"[^\W\d_]")
 # Where a long sentence may be cut, strongest first: after ; or :, at a dash, after a comma.
 _CLAUSE_CUTS = (
@@ -34,7 +36,7 @@ def length_cap(source_tokens: int, limit: int) -> int:
 class BatchPolicy:
     """How sentences are grouped for decoding: a token budget, not a fixed count."""
 
-    max_batch_tokens: int = 4096  # source tokens, padded, per batch
+    max_batch_tokens: int = DEFAULTS.max_batch_tokens  # source tokens, padded, per batch
     max_batch_sentences: int = 64
 
 

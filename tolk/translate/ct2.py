@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo, read_manifest, shortlist_id
 from tolk.models.tuned import Ct2Settings, load_tuned
+from tolk.settings import DEFAULTS
 from tolk.translate.base import Translator, default_threads
 from tolk.translate.batching import BatchPolicy, length_cap
 from tolk.translate.repair import REPAIR, Decoded
@@ -41,7 +42,11 @@ class Ct2Translator(Translator):
 
     @classmethod
     def runtime(
-        cls, info: ModelInfo, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+        cls,
+        info: ModelInfo,
+        device: str = "auto",
+        threads: int = DEFAULTS.threads,
+        torch_dtype: str = DEFAULTS.torch_dtype,
     ) -> tuple[str, str]:
         import ctranslate2
 
@@ -58,9 +63,9 @@ class Ct2Translator(Translator):
         info: ModelInfo,
         policy: BatchPolicy | None = None,
         device: str = "auto",
-        threads: int = 0,
+        threads: int = DEFAULTS.threads,
         settings: Ct2Settings | None = None,
-        torch_dtype: str = "float32",  # the torch backend's; a conversion has its own type
+        torch_dtype: str = DEFAULTS.torch_dtype,  # the torch backend's; a conversion has its own
     ) -> None:
         super().__init__(policy)
         import ctranslate2

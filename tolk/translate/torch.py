@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo
-from tolk.settings import TORCH_DTYPES
+from tolk.settings import DEFAULTS, TORCH_DTYPES
 from tolk.translate.base import Translator
 from tolk.translate.batching import BatchPolicy, length_cap
 from tolk.translate.repair import REPAIR, Decoded
@@ -66,7 +66,11 @@ class TorchTranslator(Translator):
 
     @classmethod
     def runtime(
-        cls, info: ModelInfo, device: str = "auto", threads: int = 0, torch_dtype: str = "float32"
+        cls,
+        info: ModelInfo,
+        device: str = "auto",
+        threads: int = DEFAULTS.threads,
+        torch_dtype: str = DEFAULTS.torch_dtype,
     ) -> tuple[str, str]:
         if torch_dtype not in TORCH_DTYPES:
             raise ValueError(f"torch_dtype {torch_dtype!r}: give one of {', '.join(TORCH_DTYPES)}")
@@ -81,8 +85,8 @@ class TorchTranslator(Translator):
         info: ModelInfo,
         policy: BatchPolicy | None = None,
         device: str = "auto",
-        threads: int = 0,
-        torch_dtype: str = "float32",
+        threads: int = DEFAULTS.threads,
+        torch_dtype: str = DEFAULTS.torch_dtype,
     ) -> None:
         super().__init__(policy)
         import torch

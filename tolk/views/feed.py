@@ -29,7 +29,7 @@ from lxml import etree
 from tolk import __version__
 from tolk.intake.walls import is_teaser_note
 from tolk.records import Digest
-from tolk.settings import DEFAULTS
+from tolk.settings import DEFAULTS, Settings
 from tolk.store.layout import (
     BILINGUAL_PAGE,
     ENGLISH_PAGE,
@@ -62,6 +62,11 @@ class FeedOptions:
     entries: int = DEFAULTS.feed_entries
     content: str = DEFAULTS.feed_content  # "summary" or "full"
     site_url: str | None = DEFAULTS.site_url
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedOptions:
+        """Derive what a run's feeds hold from its settings."""
+        return cls(settings.feed_entries, settings.feed_content, settings.site_url)
 
     def link(self, relative: str) -> str:
         """Give a link to a file of the output folder: absolute under the site URL, if set."""
