@@ -119,7 +119,7 @@ class CopyThrough:
 
 def fill_store(output: Path, count: int, model: Path) -> None:
     """Fill an output folder with `count` generated articles through the store's API."""
-    from tolk.compose import build_digests, make_signature
+    from tolk.compose import build_digests, cache_key, make_signature
     from tolk.intake.text import find_articles, read_article
     from tolk.settings import Settings
     from tolk.store import OutputStore
@@ -134,7 +134,8 @@ def fill_store(output: Path, count: int, model: Path) -> None:
     with OutputStore(output, checkpoint_chunks=1000) as store:
         for start in range(0, len(paths), 500):
             articles = [read_article(p) for p in paths[start : start + 500]]
-            digests, _ = build_digests(articles, CopyThrough(), signature)
+            plan = store.plan(articles, {a.id: cache_key(a, signature) for a in articles})
+            digests, _ = build_digests(plan.work, CopyThrough(), signature)
             store.stage(digests)
         commit = store.commit()
         refresh_views(store, commit.changed)

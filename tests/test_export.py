@@ -12,8 +12,9 @@ from tolk import __version__
 from tolk.compose import build_digests, make_signature
 from tolk.errors import OutputError
 from tolk.intake.text import parse
-from tolk.records import SENTENCES_SCHEMA, Article, sentence_rows
+from tolk.records import SENTENCES_SCHEMA, Article
 from tolk.settings import Settings
+from tolk.store.rows import sentence_rows
 from tolk.translate import TranslatorSpec, load_translator, select_model
 from tolk.views.export import rows_from_batches, write_jsonl, write_moses, write_tmx
 

@@ -190,7 +190,7 @@ def test_a_view_is_never_written_through_a_link_made_after_opening(tmp_path):
     with OutputStore(tmp_path / "out") as store:
         (tmp_path / "out" / "articles").symlink_to(elsewhere)
         with pytest.raises(OutputError, match="leads out of the output folder"):
-            store.write_view("articles/a.md", "x")
+            store.views.write("articles/a.md", "x")
     assert list(elsewhere.iterdir()) == []
 
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from test_html import browser, digest, open_page  # noqa: F401 - the fixtures, shared
 
-from tolk.records import article_row
 from tolk.store.changes import NEW, RETRANSLATED, SOURCE, Change
+from tolk.store.rows import article_row
 from tolk.views.html import render_article_html, render_run_html, render_site_index
 
 

@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 from support import article, digests_for
 
 from tolk.compose import make_signature
+from tolk.records import WITHHELD_FLAGGED
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
 from tolk.views.markdown import escape, render_article, render_article_en, render_index
@@ -114,7 +115,7 @@ def test_a_summary_is_withheld_when_every_key_point_is_flagged(tiny):
     text = "De eerste zin is lang genoeg om te tellen. De tweede zin is ook lang genoeg."
     [digest] = digests_for(*tiny, article("w", text))
     flagged = tuple(replace(k, flags=("numbers",)) for k in digest.key_points)
-    digest = replace(digest, key_points=flagged, summary_en="")
+    digest = replace(digest, key_points=flagged, summary_en="", summary_withheld=WITHHELD_FLAGGED)
     for page in (render_article(digest), render_article_en(digest)):
         assert "Summary withheld: the English of every key point is flagged as doubtful" in page
         assert page.count("⚠ *numbers*") == len(flagged)

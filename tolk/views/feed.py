@@ -28,7 +28,7 @@ from lxml import etree
 
 from tolk import __version__
 from tolk.intake.walls import is_teaser_note
-from tolk.records import Digest
+from tolk.records import WITHHELD_FLAGGED, Digest
 from tolk.settings import DEFAULTS, Settings
 from tolk.store.layout import (
     BILINGUAL_PAGE,
@@ -139,7 +139,7 @@ def summary_text(digest: Digest) -> str:
     """Give the summary, or say why there is none."""
     if digest.summary_en:
         return xml_text(digest.summary_en)
-    if digest.n_flagged:
+    if digest.summary_withheld == WITHHELD_FLAGGED:
         return (
             "Summary withheld: the English of every sentence that could summarize this article "
             "is flagged. Read the key points' Dutch on the bilingual page."

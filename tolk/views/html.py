@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
-from tolk.records import Digest, Paragraph, SentencePair
+from tolk.records import WITHHELD_FLAGGED, Digest, Paragraph, SentencePair
 from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
 from tolk.views.origin import outlet, safe_url
 
@@ -121,7 +121,7 @@ def render_article_html(digest: Digest) -> str:
             source_name=PurePath(digest.article.source_path).name,
             source_url=_web_url(digest.article.url),
             outlet=outlet(digest.article.url, digest.article.source_path),
-            summary_note=WITHHELD if digest.n_flagged else NO_SUMMARY,
+            summary_note=WITHHELD if digest.summary_withheld == WITHHELD_FLAGGED else NO_SUMMARY,
         )
     )
 
@@ -132,8 +132,13 @@ def _blurb(summary: str | None) -> str:
 
 
 def _no_summary(row: Mapping) -> str:
+    reason = row.get("summary_withheld")
+    if reason is None:  # a row an older tolk wrote: the reason was not kept
+        return "(summary withheld or none)"
     return (
-        "(summary withheld: its sentences are flagged)" if row.get("n_flagged") else "(no summary)"
+        "(summary withheld: its sentences are flagged)"
+        if reason == WITHHELD_FLAGGED
+        else "(no summary)"
     )
 
 
@@ -183,7 +188,8 @@ def _digest_row(digest: Digest, prefix: str) -> dict[str, object]:
         "title_en": digest.title_en,
         "title_nl": digest.title_nl,
         "title_flags": list(digest.title_flags),
-        "blurb": _blurb(digest.summary_en) or _no_summary({"n_flagged": digest.n_flagged}),
+        "blurb": _blurb(digest.summary_en)
+        or _no_summary({"summary_withheld": digest.summary_withheld}),
         "flag_text": f"{digest.n_flagged} of {len(digest.pairs)} sentences flagged",
         "href": f"{prefix}{quote(article.id, safe='')}.html",
         "outlet": outlet(article.url, article.source_path),

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
-from tolk.records import Digest
+from tolk.records import WITHHELD_FLAGGED, WITHHELD_SHORT, Digest
 from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
 from tolk.store.layout import ARTICLES_DIR, FEED_FILE, INDEX_FILE, JSON_FEED_FILE, month_index
 from tolk.views.origin import outlet, safe_url
@@ -71,7 +71,7 @@ def _flag_line(digest: Digest, legend: str) -> list[str]:
 def _summary(digest: Digest) -> str:
     if digest.summary_en:
         return escape(digest.summary_en)
-    if digest.key_points and all(k.flags for k in digest.key_points):
+    if digest.summary_withheld == WITHHELD_FLAGGED:
         return (
             "*Summary withheld: the English of every key point is flagged as doubtful. Read the "
             "key points' Dutch, or ask a Dutch speaker.*"
@@ -192,12 +192,21 @@ def flagged_count(row: dict) -> str:
     return f"{row['n_flagged']} of {row['n_sentences']} flagged"
 
 
+NO_SUMMARY_LINE = {
+    WITHHELD_FLAGGED: "*(summary withheld: its key points are flagged)*",
+    WITHHELD_SHORT: "*(no summary)*",
+}
+
+
 def index_line(row: dict, prefix: str = "") -> str:
     """Render one article's line of an index: date, title, summary, flagged count, links."""
     page = f"{prefix}{ARTICLES_DIR}/{quote(row['id'])}"
     date = escape(row["date"]) if row["date"] else "undated"
     title = escape(row["title_en"]) + (f" {MARK}" if row.get("title_flags") else "")
-    summary = escape(_first_sentence(row["summary_en"])) or "*(summary withheld or none)*"
+    summary = escape(_first_sentence(row["summary_en"])) or NO_SUMMARY_LINE.get(
+        row.get("summary_withheld"),
+        "*(summary withheld or none)*",  # an older tolk's row
+    )
     source = escape(outlet(row.get("url"), row.get("source_path"))).replace(".", "\\.")
     return (
         f"- {date} · {source} · [{title}]({page}.md) ([English only]({page}.en.md)) — {summary} "

@@ -68,6 +68,7 @@ INDEX_COLUMNS = [
     "title_nl",
     "title_flags",
     "summary_en",
+    "summary_withheld",
     "n_sentences",
     "n_flagged",
     "url",
@@ -124,13 +125,13 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
         digests = list(store.digests(news))  # as they stand now
         committed_at = generation.manifest["committed_at"]
         quiet = [c for c in changes.values() if not c.is_news]
-        store.write_view(path, render_run_digest(committed_at, digests, changes, quiet))
-        store.write_view(
+        store.views.write(path, render_run_digest(committed_at, digests, changes, quiet))
+        store.views.write(
             LATEST_FILE, render_run_digest(committed_at, digests, changes, quiet, prefix="")
         )
         html = html_of(path)
-        store.write_view(html, render_run_html(committed_at, digests, changes, quiet))
-        store.write_view(
+        store.views.write(html, render_run_html(committed_at, digests, changes, quiet))
+        store.views.write(
             LATEST_HTML, render_run_html(committed_at, digests, changes, quiet, prefix="")
         )
         latest = path
@@ -143,7 +144,7 @@ def _feeds(store: OutputStore, rows: list[dict], options: FeedOptions) -> dict:
     newest = [r["id"] for r in rows[: options.entries]]
     digests = {d.article.id: d for d in store.digests(newest)}
     ordered = [digests[i] for i in newest if i in digests]
-    kept = store.view_state().get("feed")
+    kept = store.views.state().get("feed")
     kept = kept if isinstance(kept, dict) else {}
     state, updated = {}, {}
     for digest in ordered:
@@ -155,8 +156,8 @@ def _feeds(store: OutputStore, rows: list[dict], options: FeedOptions) -> dict:
         state[digest.article.id] = [fingerprint, when]
         updated[digest.article.id] = when
     now = rfc3339(datetime.now(UTC))
-    store.write_view(FEED_FILE, render_atom(ordered, updated, options, now))
-    store.write_view(JSON_FEED_FILE, render_json_feed(ordered, updated, options))
+    store.views.write(FEED_FILE, render_atom(ordered, updated, options, now))
+    store.views.write(JSON_FEED_FILE, render_json_feed(ordered, updated, options))
     return state
 
 
@@ -172,23 +173,23 @@ def refresh_views(
         return None
     number = store.generation.number
     todo = set(changed) | _missing(store)
-    shown = store.view_state().get("generation")
+    shown = store.views.state().get("generation")
     since = shown if isinstance(shown, int) else 0
     if shown != number:
         stale = store.changed_since(since)
         todo |= set(store.stored) if stale is None else stale
     for digest in store.digests(todo):
         for view in ARTICLE_VIEWS:
-            store.write_view(view.path(digest.article.id), view.render(digest))
+            store.views.write(view.path(digest.article.id), view.render(digest))
     for article_id in store.lost - set(store.stored):  # its rows are gone: so go its pages
         for view in ARTICLE_VIEWS:
-            store.remove_view(view.path(article_id))
+            store.views.remove(view.path(article_id))
     rows = store.articles(INDEX_COLUMNS).to_pylist()
     for path, text in render_indexes(rows).items():
-        store.write_view(path, text)
+        store.views.write(path, text)
     latest = _run_digests(store, since) if shown != number else None
-    has_latest = store.view_exists(LATEST_HTML)
-    store.write_view(SITE_INDEX, render_site_index(rows, "latest.html" if has_latest else None))
+    has_latest = store.views.exists(LATEST_HTML)
+    store.views.write(SITE_INDEX, render_site_index(rows, "latest.html" if has_latest else None))
     entries = _feeds(store, rows, feed)
-    store.set_view_state({"generation": number, "feed": entries})
+    store.views.set_state({"generation": number, "feed": entries})
     return latest
