@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tolk.intake.archive import PageArchive
-from tolk.intake.fetch import Fetched
+from tolk.intake.fetch_terms import Fetched
 
 URL = "https://hetnieuws.example/nieuws/a.html"
 BODY = b"<html><body><p>Een artikel over Caracas.</p></body></html>" * 200

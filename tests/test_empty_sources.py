@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from tolk.cli import cli
-from tolk.intake.sources import SourceOptions, list_items
+from tolk.intake.listing import list_items
+from tolk.intake.sources import SourceOptions
 
 
 def test_an_empty_folder_is_a_failure_of_that_source(tmp_path):

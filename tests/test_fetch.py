@@ -17,7 +17,8 @@ from newssite import SEED_PAGES, Response
 
 from tolk import __version__
 from tolk.errors import FetchError
-from tolk.intake.fetch import Fetcher, FetchOptions, FetchRequest, retry_after_seconds
+from tolk.intake.fetch import Fetcher
+from tolk.intake.fetch_terms import FetchOptions, FetchRequest, retry_after_seconds
 
 FAST = FetchOptions(connect_timeout=1.0, read_timeout=0.5, total_timeout=5.0)
 

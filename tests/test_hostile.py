@@ -12,7 +12,8 @@ import pytest
 from newssite import SEED_PAGES, Response
 
 from tolk.errors import FetchError
-from tolk.intake.fetch import Fetcher, FetchOptions
+from tolk.intake.fetch import Fetcher
+from tolk.intake.fetch_terms import FetchOptions
 from tolk.intake.sources import SourceOptions
 from tolk.run import digest
 from tolk.settings import Settings
@@ -356,7 +357,8 @@ def test_models_convert_refuses_a_pickle_only_folder_before_torch(tmp_path, tiny
 def test_a_page_whose_charset_label_is_wrong_is_read_right_and_warned(site):
     from newssite import article_page
 
-    from tolk.intake.sources import SourceOptions, list_items, read_items
+    from tolk.intake.listing import list_items
+    from tolk.intake.sources import SourceOptions, read_items
 
     seed = SEED_PAGES[0]
     text = "Het café in Curaçao is één dag dicht. " * 3
@@ -384,7 +386,8 @@ def test_a_utf8_page_with_one_stray_byte_keeps_its_accents():
 def test_a_json_line_far_over_the_limit_fails_unparsed_and_alone(tmp_path):
     import json
 
-    from tolk.intake.sources import SourceOptions, list_items
+    from tolk.intake.listing import list_items
+    from tolk.intake.sources import SourceOptions
 
     table = tmp_path / "groot.jsonl"
     with table.open("w") as out:

@@ -19,7 +19,8 @@ from test_sources import OPTIONS, Session, run
 from tolk.cli import cli
 from tolk.intake.feeds import parse_feed
 from tolk.intake.ids import make_id
-from tolk.intake.sources import items_from_frame, read_items
+from tolk.intake.listing import items_from_frame
+from tolk.intake.sources import read_items
 from tolk.intake.textcheck import check_article
 from tolk.records import Article, Paragraph
 from tolk.run import digest

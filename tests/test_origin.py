@@ -14,7 +14,8 @@ from tolk.compose import make_signature
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
 from tolk.views.html import render_article_html, render_site_index
-from tolk.views.markdown import render_article, render_article_en, render_index
+from tolk.views.indexes import render_index
+from tolk.views.markdown import render_article, render_article_en
 from tolk.views.origin import outlet, safe_url
 
 URL = "https://www.nos.nl/artikel/4?utm_source=rss&copy=1&x=(a)"

@@ -13,7 +13,7 @@ from lxml import etree
 from tolk.cli import cli
 from tolk.run import digest
 from tolk.settings import Settings
-from tolk.views.markdown import INDEX_MAX_LINES, render_indexes
+from tolk.views.indexes import INDEX_MAX_LINES, render_indexes
 
 pytestmark = pytest.mark.slow  # several real runs
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tolk.intake.fetch import FetchOptions
+from tolk.intake.fetch_terms import FetchOptions
 from tolk.intake.sources import SourceOptions
 from tolk.settings import DEFAULTS, Settings
 from tolk.summarize import KeyPointSettings

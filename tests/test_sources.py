@@ -18,9 +18,11 @@ from newssite import BOILERPLATE, SEED_PAGES, SEEDS, article_page
 from tolk.compose import segment
 from tolk.errors import BadTable
 from tolk.intake.archive import PageArchive
-from tolk.intake.fetch import Fetcher, FetchOptions
+from tolk.intake.fetch import Fetcher
+from tolk.intake.fetch_terms import FetchOptions
 from tolk.intake.ids import url_id
-from tolk.intake.sources import SourceOptions, items_from_frame, list_items, read_items
+from tolk.intake.listing import items_from_frame, list_items
+from tolk.intake.sources import SourceOptions, read_items
 from tolk.intake.tables import parse_columns
 from tolk.intake.text import find_articles, read_article
 from tolk.intake.web import Web

@@ -13,7 +13,8 @@ from support import article
 from tolk.errors import NotDutch, RefusedUrl, WalledPage
 from tolk.intake.extract import Page
 from tolk.intake.language import check_dutch, detect
-from tolk.intake.sources import list_items, read_items
+from tolk.intake.listing import list_items
+from tolk.intake.sources import read_items
 from tolk.intake.urlpolicy import UrlGuard, UrlPolicy, address_kind
 from tolk.intake.walls import TEASER_NOTE, screen
 from tolk.intake.web import Web

@@ -23,7 +23,8 @@ from tolk.translate.base import Translator
 from tolk.translate.repair import Decoded
 from tolk.views.feed import summary_text
 from tolk.views.html import NO_SUMMARY, WITHHELD, render_article_html, render_site_index
-from tolk.views.markdown import render_article, render_index
+from tolk.views.indexes import render_index
+from tolk.views.markdown import render_article
 
 
 class Parrot(Translator):

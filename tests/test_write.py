@@ -11,7 +11,8 @@ from tolk.compose import make_signature
 from tolk.records import WITHHELD_FLAGGED
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
-from tolk.views.markdown import escape, render_article, render_article_en, render_index
+from tolk.views.indexes import render_index
+from tolk.views.markdown import escape, render_article, render_article_en
 
 INJECTION = (
     "Klik [hier](http://evil.example) of ![x](http://evil.example/p.png) <script>alert(1)</script>.\n\n"

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from tolk.compose import ChunkResult, cache_key, make_signature, translate_chunk
 from tolk.errors import TolkError
 from tolk.intake.archive import PageArchive
-from tolk.intake.sources import Item, SourceOptions, list_items, read_items
+from tolk.intake.listing import list_items
+from tolk.intake.sources import Item, SourceOptions, read_items
 from tolk.intake.web import Web
 from tolk.records import Article, Failure, Signature
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings

@@ -634,7 +634,8 @@ def models_shortlist(name: str, corpus: tuple[str, ...], beams: int, frequent: i
     Example: tolk models shortlist Helsinki-NLP/opus-mt-nl-en --corpus seeds
     """
     from tolk.compose import segment
-    from tolk.intake.sources import SourceOptions, list_items, read_items
+    from tolk.intake.listing import list_items
+    from tolk.intake.sources import SourceOptions, read_items
     from tolk.models.store import write_shortlist
     from tolk.translate import TranslatorSpec, select_model, shortlist
     from tolk.translate.ct2 import Ct2Translator

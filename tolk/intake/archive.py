@@ -18,7 +18,7 @@ from typing import Literal
 from urllib.parse import urldefrag
 
 from tolk.fileio import atomic_file
-from tolk.intake.fetch import Fetched
+from tolk.intake.fetch_terms import Fetched
 
 Kind = Literal["page", "feed"]
 

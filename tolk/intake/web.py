@@ -18,7 +18,8 @@ from tolk.errors import FetchError
 from tolk.intake.archive import PageArchive
 from tolk.intake.extract import Page, extract_page
 from tolk.intake.feeds import DEFAULT_MAX_ITEMS, Feed, parse_feed
-from tolk.intake.fetch import Fetched, Fetcher, FetchOptions, FetchRequest
+from tolk.intake.fetch import Fetcher
+from tolk.intake.fetch_terms import Fetched, FetchOptions, FetchRequest
 from tolk.intake.urlpolicy import UrlGuard, UrlPolicy
 from tolk.intake.walls import check_hop
 from tolk.settings import DEFAULTS

@@ -54,12 +54,8 @@ from tolk.views.feed import (
     rfc3339,
 )
 from tolk.views.html import render_article_html, render_run_html, render_site_index
-from tolk.views.markdown import (
-    render_article,
-    render_article_en,
-    render_indexes,
-    render_run_digest,
-)
+from tolk.views.indexes import render_indexes, render_run_digest
+from tolk.views.markdown import render_article, render_article_en
 
 INDEX_COLUMNS = [
     "id",
