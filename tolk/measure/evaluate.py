@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tolk.checks.flags import FLAGS, confidence_floor, flag_pair
 from tolk.checks.glossary import Glossary
-from tolk.compose import checked, flag_low_confidence, make_signature
+from tolk.compose import check_signature, checked, flag_low_confidence, make_signature
 from tolk.records import SentencePair
 from tolk.settings import Settings
 from tolk.translate import TranslatorSpec, load_translator, select_model
@@ -129,6 +129,7 @@ def evaluate(test_set: TestSet, settings: Settings, progress: Progress | None = 
     info = select_model(spec)
     signature = make_signature(info, spec, settings)
     translator = load_translator(spec)
+    check_signature(translator, signature)  # the scores say what ran
     started = time.perf_counter()
     translations = translator.translate(
         test_set.sources,

@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from tolk.errors import ModelLoadError, ModelNotFound, StaleModel
+from tolk.errors import ModelNotFound, StaleModel
 from tolk.models.store import ModelInfo, canonical_name, check_loadable, model_stores, resolve
 from tolk.settings import DEFAULTS, Settings
 from tolk.translate.base import Translation, Translator
@@ -166,17 +166,12 @@ def load_translator(spec: TranslatorSpec) -> Translator:
             from tolk.translate.base import default_threads
 
             cls = backend_class(info.backend)
-            predicted = cls.runtime(info, spec.device, spec.threads, spec.torch_dtype)
             threads = spec.threads or default_threads()
             translator = cls(
                 info, device=spec.device, threads=threads, torch_dtype=spec.torch_dtype
             )
-            actual = (translator.device, translator.compute_type)
-            if actual != predicted:  # the signature (and cache keys) were made from the prediction
-                raise ModelLoadError(
-                    f"{info.path}: predicted {predicted[0]}/{predicted[1]} but the model runs on "
-                    f"{actual[0]}/{actual[1]}; this is a bug in tolk, please report it"
-                )
+            # What it runs on is checked once, against the run's signature (which `runtime`
+            # predicted): tolk.compose.check_signature.
             translator.policy = cls.batch_policy(spec.max_batch_tokens, translator.device)
             _LOADED[spec] = (key, translator)  # the one before it, if any, is let go
         return _LOADED[spec][1]
