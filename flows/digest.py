@@ -138,8 +138,8 @@ def digest(
         report = run_digest(sources, output_dir, settings, PrefectSteps(window), logger)
     except TolkError as error:
         logger.error(str(error))
-        report = RunReport(list(sources), output_dir, error=str(error))
-        return Failed(message=str(error), data=report)
+        # The error itself is the state's result: the command line reports it by its class.
+        return Failed(message=str(error), data=error)
     create_markdown_artifact(markdown=report_markdown(report), key="tolk-digest-report")
     if report.failures:
         message = f"{len(report.failures)} of {report.items} articles failed"

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow  # real subprocesses killed at chosen moments
 DRIVER = r"""
 import os, signal, sys, time
 import tolk.fileio as files, tolk.store.store as store, tolk.store.tables as tables
+import tolk.store.merge as merge, tolk.store.viewfiles as viewfiles
 
 point, source, out, model = sys.argv[1:5]
 
@@ -65,10 +66,10 @@ elif point == "during-a-page-write":
     def write_text(path, text):
         files.temp_path(path).write_text(text[: len(text) // 2])
         die()
-    store.write_text = write_text
+    viewfiles.write_text = write_text  # the views' files: a page, an index
 elif point == "paused-in-commit":
     # A slow disk: the commit waits until the test says go (at most two minutes).
-    real_generation = store.write_generation
+    real_generation = merge.write_generation
     def slow(*args, **kwargs):
         print("committing", flush=True)
         go = os.path.join(os.path.dirname(out), "go")
@@ -76,7 +77,7 @@ elif point == "paused-in-commit":
         while not os.path.exists(go) and time.monotonic() < deadline:
             time.sleep(0.1)
         return real_generation(*args, **kwargs)
-    store.write_generation = slow
+    merge.write_generation = slow
 elif point != "never":
     raise SystemExit(f"unknown point {point}")
 

@@ -13,6 +13,7 @@ import pytest
 from support import litter, tables_agree
 
 from flows.digest import digest
+from tolk.errors import OutputError
 from tolk.intake.text import decode, find_articles
 from tolk.records import ARTICLES_SCHEMA, SENTENCES_SCHEMA
 from tolk.settings import Settings
@@ -249,3 +250,13 @@ def test_the_english_only_pages_hold_no_dutch_sentence(baseline):
         dutch = [r["nl"] for r in rows if r["article_id"] == article_id and r["nl"] != r["en"]]
         assert dutch and not [nl for nl in dutch if escape(nl) in page or nl in page]
         assert f"[Bilingual page, to check the Dutch]({article_id}.md)" in page
+
+
+def test_an_error_that_stops_the_run_is_the_failed_state_s_result(tmp_path, seed_dir, tiny_marian):
+    # The flow passes the error itself through its Failed state; the command line reports it
+    # by its class (tests/test_cli_errors.py), not by its text.
+    (tmp_path / "file").write_text("not a folder")
+    state, result = run(seed_dir, tmp_path / "file" / "out", tiny_marian)
+    assert state.is_failed()
+    assert isinstance(result, OutputError)
+    assert "a file stands where a folder must be" in str(result)

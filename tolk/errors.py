@@ -89,3 +89,11 @@ class NotDutch(LeftOut):
 
 class RefusedUrl(LeftOut, FetchError):
     "A URL a feed names is not one tolk may fetch (a scheme or an address on your network)."
+
+
+class CommandRefused(TolkError):
+    "A command cannot do what it was asked; the message says why and what to do instead."
+
+
+class RunStopped(TolkError):
+    "A run stopped on an error that is not tolk's own (a bug, or the machine): its work failed."

@@ -58,7 +58,6 @@ class RunReport:
     failures: list[Failure] = field(default_factory=list)
     left_out: list[Failure] = field(default_factory=list)  # walls, not Dutch, refused URLs
     notes: list[str] = field(default_factory=list)
-    error: str | None = None  # why the run stopped before doing its work, if it did
     article_ids: list[str] = field(default_factory=list)  # every article read, in order
     digest_page: str | None = None  # what this run added or changed, for the morning reader
     # Why each article written was written: new, changed at the source, re-translated.
