@@ -47,7 +47,7 @@ def wrap(owner, name, before=False, after=False, on_call=1):
     setattr(owner, name, wrapper)
 
 if point == "after-staging":
-    wrap(store.OutputStore, "checkpoint", after=True, on_call=2)
+    wrap(store.Staging, "checkpoint", after=True, on_call=2)  # the second seal
 elif point == "during-a-table-write":
     real_write = tables.write_table
     def write_table(path, schema, parts):
