@@ -21,6 +21,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_model_thread():
+    """Run the models on one thread unless a test asks for more.
+
+    The tiny model's products are too small to split: two threads gain nothing idle (3.3 s
+    against 3.9 s for 60 sentences) and on a loaded machine each step waits for the second
+    thread to be scheduled (12.3 s against 5.9 s beside two CPU-bound processes, 2 cores).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("tolk.translate.base.default_threads", lambda: 1)
+        yield
+
+
 @pytest.fixture(scope="session")
 def seed_dir() -> Path:
     """Give the project's sample articles folder (read-only: copy before changing)."""
@@ -58,8 +71,10 @@ def site():
 def prefect_harness():
     """Run flows against a temporary Prefect database for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
+    from support import HANG_SECONDS
 
-    with prefect_test_harness():
+    # Its server answers in seconds on an idle machine; Prefect's own 30 s cap assumed one.
+    with prefect_test_harness(server_startup_timeout=HANG_SECONDS):
         yield
 
 

@@ -13,6 +13,12 @@ from tolk.fileio import is_temp
 from tolk.intake.text import parse
 from tolk.records import Article
 
+# A guard against a hang, not a guess at how long something takes: what the tests wait for
+# (a server answering, a file appearing, a process ending) is waited on as an event, and only
+# a process that hangs reaches this. Runs of the tiny model took up to 12x their idle time
+# beside two CPU-bound processes on 2 cores.
+HANG_SECONDS = 1800
+
 
 def article(article_id: str, text: str, date: str | None = "2025-11") -> Article:
     """Make an article from text, as the reader would split it."""

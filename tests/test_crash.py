@@ -8,16 +8,18 @@ normal run must find both tables readable and agreeing, finish, and leave no tem
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from support import litter, tables_agree
+from support import HANG_SECONDS, litter, tables_agree
 
 from tolk.run import digest
 from tolk.settings import Settings
@@ -68,12 +70,12 @@ elif point == "during-a-page-write":
         die()
     viewfiles.write_text = write_text  # the views' files: a page, an index
 elif point == "paused-in-commit":
-    # A slow disk: the commit waits until the test says go (at most two minutes).
+    # A slow disk: the commit waits until the test says go (or the test is long gone).
     real_generation = merge.write_generation
     def slow(*args, **kwargs):
         print("committing", flush=True)
         go = os.path.join(os.path.dirname(out), "go")
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HANG_SECONDS
         while not os.path.exists(go) and time.monotonic() < deadline:
             time.sleep(0.1)
         return real_generation(*args, **kwargs)
@@ -83,7 +85,7 @@ elif point != "never":
 
 from tolk.run import digest
 from tolk.settings import Settings
-settings = Settings(model=model, chunk_articles=2, checkpoint_chunks=1)
+settings = Settings(model=model, chunk_articles=2, checkpoint_chunks=1, threads=1)
 report = digest([source], out, settings)
 print(f"translated {report.translated} reused {report.reused}", flush=True)
 """
@@ -92,8 +94,22 @@ print(f"translated {report.translated} reused {report.reused}", flush=True)
 def drive(point: str, source: Path, out: Path, model: Path, **popen) -> subprocess.Popen:
     """Start a run in a subprocess that dies at `point`."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [sys.executable, "-c", DRIVER, point, str(source), str(out), str(model)]
+    driver = DRIVER.replace("HANG_SECONDS", str(HANG_SECONDS))
+    command = [sys.executable, "-c", driver, point, str(source), str(out), str(model)]
     return subprocess.Popen(command, env=env, **popen)
+
+
+def lines_of(process: subprocess.Popen) -> queue.Queue[str]:
+    """Queue a process's output lines, then "" at its end, so each wait on it can be bounded."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=read, daemon=True).start()
+    return lines
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +145,7 @@ def test_kill_9_at_any_moment_leaves_agreeing_tables_and_no_litter(
 ):
     before = tables_agree(out)
     killed = drive(point, seed_dir, out, tiny_marian)
-    assert killed.wait(timeout=300) == -signal.SIGKILL
+    assert killed.wait(timeout=HANG_SECONDS) == -signal.SIGKILL
     # Between the kill and the next run, a reader sees the earlier run or the new one, whole.
     assert tables_agree(out) in (before, (5, tables_agree(out)[1]))
     assert litter(out) or point == "after-the-switch"  # the run really died mid-way
@@ -171,30 +187,30 @@ def test_two_runs_at_once_both_end_up_stored_and_nothing_is_translated_twice(
         shutil.copy(path, b_in)  # the same three, and two more
     out = tmp_path / "out"
     a = drive("paused-in-commit", a_in, out, tiny_marian, stdout=subprocess.PIPE, text=True)
-    assert a.stdout.readline().strip() == "committing"  # A holds the lock, mid-commit
+    a_lines = lines_of(a)
+    assert a_lines.get(timeout=HANG_SECONDS).strip() == "committing"  # A holds the lock
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("PREFECT_API_URL", None)
     b = subprocess.Popen(
         [sys.executable, "-c", "from tolk.cli import main; main()", "run", str(b_in)]
-        + ["--out", str(out), "--model", str(tiny_marian)],
+        + ["--out", str(out), "--model", str(tiny_marian), "--threads", "1"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    b_lines = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        line = b.stdout.readline()
-        if not line:
-            break
+    lines = lines_of(b)
+    b_lines, line = [], None
+    while line != "" and "is in use by" not in (line or ""):  # "": B ended first (see below)
+        line = lines.get(timeout=HANG_SECONDS)
         b_lines.append(line)
-        if "is in use by" in line:
-            break
     (tmp_path / "go").touch()  # A's commit may go on now
-    a_out, _ = a.communicate(timeout=120)
-    b_out, _ = b.communicate(timeout=300)
-    b_out = "".join(b_lines) + b_out
+    a_out = "".join(iter(lambda: a_lines.get(timeout=HANG_SECONDS), ""))
+    a.wait(timeout=HANG_SECONDS)
+    if line:
+        b_lines += iter(lambda: lines.get(timeout=HANG_SECONDS), "")
+    b.wait(timeout=HANG_SECONDS)
+    b_out = "".join(b_lines)
     assert a.returncode == 0 and a_out.strip() == "translated 3 reused 0"
     assert b.returncode == 0, b_out[-3000:]
     assert f"is in use by pid {a.pid} on " in b_out

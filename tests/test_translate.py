@@ -214,3 +214,35 @@ def test_the_parts_of_a_long_sentence_share_their_confidence_by_tokens():
 )
 def test_each_sentence_is_capped_from_its_own_length(tokens, cap):
     assert length_cap(tokens, limit=512) == cap
+
+
+def test_a_torch_model_decodes_with_its_thread_count_in_any_thread(tiny_marian):
+    """Loaded in one thread, decoded in another: the count is the translator's, not the thread's.
+
+    torch keeps a thread count per thread, so the flow (a task runner's pool thread) and the
+    library (the main thread) would otherwise split the same products differently.
+    """
+    import threading
+
+    import torch
+
+    from tolk.models.store import describe
+    from tolk.translate.torch import TorchTranslator
+
+    before = torch.get_num_threads()
+    loaded: list[TorchTranslator] = []
+    try:
+        torch.set_num_threads(2)  # this thread has used torch: it keeps 2 from here on
+        loader = threading.Thread(
+            target=lambda: loaded.append(TorchTranslator(describe(tiny_marian), threads=1))
+        )
+        loader.start()
+        loader.join()
+        assert torch.get_num_threads() == 2  # the loader's count did not reach this thread
+        seen = []
+        real = loaded[0].model.generate
+        loaded[0].model.generate = lambda **kw: seen.append(torch.get_num_threads()) or real(**kw)
+        loaded[0].translate(["Het regent in Utrecht."], 1, repair=False)
+        assert seen == [1]
+    finally:
+        torch.set_num_threads(before)

@@ -92,8 +92,8 @@ class TorchTranslator(Translator):
         import torch
         from transformers import MarianMTModel, MarianTokenizer
 
-        if threads > 0:
-            torch.set_num_threads(threads)
+        self.threads = threads
+        self._pin_threads(torch)
         self.device, self.compute_type = self.runtime(info, device, threads, torch_dtype)
         try:
             self.tokenizer = MarianTokenizer.from_pretrained(info.path)
@@ -114,10 +114,22 @@ class TorchTranslator(Translator):
         self.start = model.config.decoder_start_token_id
         self._torch = torch
 
+    def _pin_threads(self, torch) -> None:
+        """Decode with this translator's thread count in whichever thread calls it.
+
+        torch keeps the count per thread once a thread has used it: `set_num_threads` in the
+        thread that loaded the model leaves the others (the main thread, a Prefect task
+        runner's pool threads) on whatever they had, so the flow and the library could split
+        the same matrix products differently, and MKL's sums need not agree across counts.
+        """
+        if self.threads > 0 and torch.get_num_threads() != self.threads:
+            torch.set_num_threads(self.threads)
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
 
     def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
+        self._pin_threads(self._torch)
         batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
         caps = [length_cap(int(n), self.max_input_tokens) for n in batch["attention_mask"].sum(1)]
         from transformers import LogitsProcessorList
@@ -144,6 +156,7 @@ class TorchTranslator(Translator):
         ]
 
     def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
+        self._pin_threads(self._torch)
         batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
         caps = [length_cap(int(m), self.max_input_tokens) for m in batch["attention_mask"].sum(1)]
         from transformers import LogitsProcessorList
