@@ -70,7 +70,7 @@ class RunReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and self.error is None
+        return not self.failures  # an error that stops a run is raised, never reported
 
     def add_failures(
         self, failures: Sequence[Failure], log: logging.Logger | logging.LoggerAdapter | None = None
