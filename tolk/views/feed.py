@@ -28,7 +28,7 @@ from lxml import etree
 
 from tolk import __version__
 from tolk.intake.walls import is_teaser_note
-from tolk.records import WITHHELD_FLAGGED, Digest
+from tolk.records import Digest
 from tolk.settings import DEFAULTS, Settings
 from tolk.store.layout import (
     BILINGUAL_PAGE,
@@ -41,6 +41,7 @@ from tolk.store.layout import (
 )
 from tolk.views.html import FLAG_REASONS
 from tolk.views.markdown import MARK
+from tolk.views.notes import summary_note
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -139,12 +140,7 @@ def summary_text(digest: Digest) -> str:
     """Give the summary, or say why there is none."""
     if digest.summary_en:
         return xml_text(digest.summary_en)
-    if digest.summary_withheld == WITHHELD_FLAGGED:
-        return (
-            "Summary withheld: the English of every sentence that could summarize this article "
-            "is flagged. Read the key points' Dutch on the bilingual page."
-        )
-    return "No summary: the article has no sentence long enough to summarize."
+    return xml_text(summary_note(digest.summary_withheld))
 
 
 def flag_count(digest: Digest) -> str:

@@ -23,8 +23,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tolk import __version__
-from tolk.records import WITHHELD_FLAGGED, Digest, Paragraph, SentencePair
+from tolk.records import WITHHELD_FLAGGED, WITHHELD_SHORT, Digest, Paragraph, SentencePair
 from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
+from tolk.views.notes import SUMMARY_NOTES, index_note, summary_note
 from tolk.views.origin import outlet, safe_url
 
 KIND_LABELS = {"heading": "Heading", "caption": "Photo caption", "crosslink": "See also"}
@@ -42,11 +43,8 @@ FLAG_REASONS = {
     "glossary": "a term of your glossary is not rendered as the glossary requires",
 }
 ADVICE = "Read the Dutch beside it, or ask a Dutch speaker."
-WITHHELD = (
-    "Summary withheld: the English of every sentence that could summarize this article is "
-    "flagged, so tolk shows none as a summary. Read the key points' Dutch, or ask a Dutch speaker."
-)
-NO_SUMMARY = "No summary: the article has no sentence long enough to summarize."
+WITHHELD = SUMMARY_NOTES[WITHHELD_FLAGGED]
+NO_SUMMARY = SUMMARY_NOTES[WITHHELD_SHORT]
 BLURB_WORDS = 30
 
 
@@ -121,7 +119,7 @@ def render_article_html(digest: Digest) -> str:
             source_name=PurePath(digest.article.source_path).name,
             source_url=_web_url(digest.article.url),
             outlet=outlet(digest.article.url, digest.article.source_path),
-            summary_note=WITHHELD if digest.summary_withheld == WITHHELD_FLAGGED else NO_SUMMARY,
+            summary_note=summary_note(digest.summary_withheld),
         )
     )
 
@@ -132,14 +130,7 @@ def _blurb(summary: str | None) -> str:
 
 
 def _no_summary(row: Mapping) -> str:
-    reason = row.get("summary_withheld")
-    if reason is None:  # a row an older tolk wrote: the reason was not kept
-        return "(summary withheld or none)"
-    return (
-        "(summary withheld: its sentences are flagged)"
-        if reason == WITHHELD_FLAGGED
-        else "(no summary)"
-    )
+    return f"({index_note(row.get('summary_withheld'))})"
 
 
 def _flag_text(row: Mapping) -> str:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote
 
-from tolk.records import WITHHELD_FLAGGED, WITHHELD_SHORT, Digest
+from tolk.records import Digest
 from tolk.store.changes import CHANGE_HEADINGS, NEW, RETRANSLATED, Change
 from tolk.store.layout import ARTICLES_DIR, FEED_FILE, INDEX_FILE, JSON_FEED_FILE, month_index
 from tolk.views.markdown import MARK, escape, mark, origin_line, source_name, summary_line
+from tolk.views.notes import index_note
 from tolk.views.origin import outlet
 
 
@@ -29,20 +30,13 @@ def flagged_count(row: dict) -> str:
     return f"{row['n_flagged']} of {row['n_sentences']} flagged"
 
 
-NO_SUMMARY_LINE = {
-    WITHHELD_FLAGGED: "*(summary withheld: its key points are flagged)*",
-    WITHHELD_SHORT: "*(no summary)*",
-}
-
-
 def index_line(row: dict, prefix: str = "") -> str:
     """Render one article's line of an index: date, title, summary, flagged count, links."""
     page = f"{prefix}{ARTICLES_DIR}/{quote(row['id'])}"
     date = escape(row["date"]) if row["date"] else "undated"
     title = escape(row["title_en"]) + (f" {MARK}" if row.get("title_flags") else "")
-    summary = escape(_first_sentence(row["summary_en"])) or NO_SUMMARY_LINE.get(
-        row.get("summary_withheld"),
-        "*(summary withheld or none)*",  # an older tolk's row
+    summary = escape(_first_sentence(row["summary_en"])) or (
+        f"*({index_note(row.get('summary_withheld'))})*"
     )
     source = escape(outlet(row.get("url"), row.get("source_path"))).replace(".", "\\.")
     return (

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
-from tolk.records import WITHHELD_FLAGGED, Digest
+from tolk.records import Digest
+from tolk.views.notes import summary_note
 from tolk.views.origin import outlet, safe_url
 
 _INLINE = re.compile(r"([\\`*_\[\]|~!#])")
@@ -70,12 +71,7 @@ def summary_line(digest: Digest) -> str:
     """Give the summary, or say why there is none."""
     if digest.summary_en:
         return escape(digest.summary_en)
-    if digest.summary_withheld == WITHHELD_FLAGGED:
-        return (
-            "*Summary withheld: the English of every key point is flagged as doubtful. Read the "
-            "key points' Dutch, or ask a Dutch speaker.*"
-        )
-    return "(none)"
+    return f"*{summary_note(digest.summary_withheld)}*"
 
 
 def _english(digest: Digest, paragraph_index: int) -> str:
