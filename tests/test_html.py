@@ -97,8 +97,12 @@ def test_page_is_self_contained(digest):
     ids=["withheld", "none"],
 )
 def test_an_empty_summary_says_why(digest, reason, note):
-    # The summarizer's reason decides, not the page's own count of flags (tests/test_withheld.py).
-    page = render_article_html(replace(digest, summary_en="", summary_withheld=reason))
+    # The summarizer's rule decides, not the page's own count of flags (tests/test_withheld.py):
+    # key points but no summary is withheld; no key points is no summary.
+    points = digest.key_points if reason == WITHHELD_FLAGGED else ()
+    without = replace(digest, summary_en="", key_points=points)
+    assert without.summary_withheld == reason
+    page = render_article_html(without)
     assert note.replace("'", "&#39;") in page
 
 

@@ -27,7 +27,7 @@ from tolk.models.store import (
     read_calibration,
     shortlist_id,
 )
-from tolk.records import Article, Digest, Failure, SentencePair, Signature, withheld_reason
+from tolk.records import Article, Digest, Failure, SentencePair, Signature
 from tolk.segment import split_sentences
 from tolk.settings import Settings
 from tolk.summarize import KeyPointSettings, summarize
@@ -216,7 +216,6 @@ def build_digests(
                 pairs=tuple(done),
                 key_points=key_points,
                 summary_en=summary_en,
-                summary_withheld=withheld_reason(summary_en, len(key_points)),
                 title_nl=title.nl if title else article.id,
                 title_en=title.en if title else article.id,
                 signature=signature,

@@ -165,8 +165,6 @@ class Digest:
     translated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     title_index: int | None = None  # the sentence that titles the article, if one does
     flags_checked: bool = True  # False for rows an older tolk wrote: their flags are unknown
-    # Why there is no summary (`withheld_reason`), decided once by the summarizer's rule.
-    summary_withheld: str | None = None
     # What the store keyed the article's output by (its plan's key); "" until it is staged.
     cache_key: str = ""
 
@@ -180,6 +178,11 @@ class Digest:
     @property
     def text_en(self) -> str:
         return "\n\n".join(self.paragraph_texts_en())
+
+    @property
+    def summary_withheld(self) -> str | None:
+        """Say why there is no summary (`withheld_reason`); stored with the row for the indexes."""
+        return withheld_reason(self.summary_en, len(self.key_points))
 
     @property
     def n_flagged(self) -> int:

@@ -17,7 +17,6 @@ from tolk.records import (
     Paragraph,
     SentencePair,
     Signature,
-    withheld_reason,
 )
 
 
@@ -114,7 +113,4 @@ def digest_from_rows(row: dict, sentences: list[dict]) -> Digest:
         translated_at=row["translated_at"],
         title_index=row.get("title_index"),
         flags_checked=row.get("n_flagged") is not None,
-        # Rows an older tolk wrote hold no reason: the same rule, from the row itself.
-        summary_withheld=row.get("summary_withheld")
-        or withheld_reason(row["summary_en"], len(row["key_points"])),
     )
