@@ -28,7 +28,7 @@ from tolk.run import RunReport, commit_outputs, read_chunk
 from tolk.run import digest as run_digest
 from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
 from tolk.translate import TranslatorSpec
-from tolk.translate.base import default_threads
+from tolk.translate.base import Translation, default_threads
 from tolk.views.feed import FeedOptions
 from tolk.views.markdown import escape
 
@@ -57,11 +57,16 @@ def worker_spec(spec: TranslatorSpec) -> TranslatorSpec:
 
 @task(name="translate-articles", cache_policy=NO_CACHE, cache_result_in_memory=False)
 def translate_articles(
-    articles: list[Article], spec: TranslatorSpec, signature: Signature, label: str
+    articles: list[Article],
+    spec: TranslatorSpec,
+    signature: Signature,
+    label: str,
+    memory: dict[str, Translation] | None = None,
 ):
-    """Segment, translate and summarize a chunk of articles with this process's model."""
+    """Segment, translate and summarize a chunk of articles with this process's model,
+    decoding only the sentences the translation memory lacks."""
     logger = get_run_logger()
-    result = translate_chunk(articles, worker_spec(spec), signature, label, logger)
+    result = translate_chunk(articles, worker_spec(spec), signature, label, memory, logger)
     for failure in result.failures:
         logger.error(f"{failure.source_path}: {failure.reason}")
     return result
@@ -97,10 +102,11 @@ def report_markdown(report: RunReport) -> str:
     lines = [
         f"# tolk digest: {sources} → {escape(report.output_dir)}",
         "",
-        "| articles | translated | reused (unchanged) | failed | sentences translated | seconds |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| articles | translated | reused (unchanged) | failed | sentences translated "
+        "| decoded | from the memory | seconds |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {report.items} | {report.translated} | {report.reused} | {len(report.failures)} "
-        f"| {report.sentences} | {report.seconds:.1f} |",
+        f"| {report.sentences} | {report.decoded} | {report.remembered} | {report.seconds:.1f} |",
         "",
         f"Output now holds {report.stored_articles} articles and {report.stored_sentences} "
         f"sentence pairs. Signature: {escape(report.signature)}.",

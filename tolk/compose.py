@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +27,7 @@ from tolk.models.store import (
     read_calibration,
     shortlist_id,
 )
-from tolk.records import Article, Digest, Failure, SentencePair, Signature
+from tolk.records import Article, Digest, Failure, SentencePair, Signature, as_stored
 from tolk.segment import split_sentences
 from tolk.settings import Settings
 from tolk.summarize import KeyPointSettings, summarize
@@ -44,6 +44,7 @@ class ChunkResult:
     digests: list[Digest]
     failures: list[Failure]
     decoded: int = 0  # sentences (or parts of long ones) the model decoded
+    remembered: int = 0  # distinct sentences the translation memory gave, not decoded
     decode_calls: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
@@ -124,7 +125,11 @@ def checked(
     pair: SentencePair, translation: Translation, glossary: Glossary | None = None
 ) -> SentencePair:
     """Give a pair its English and the flags the text checks, the decoder and the glossary
-    raised (the translation carries the first two)."""
+    raised (the translation carries the first two).
+
+    The confidence is kept at the precision the table stores (float32), so that an article
+    whose sentences come from the translation memory is flagged exactly as a decoded one.
+    """
     flags = translation.flags
     if glossary and glossary.unmet(pair.nl, translation.text):
         flags += ("glossary",)
@@ -132,7 +137,7 @@ def checked(
         pair,
         en=translation.text,
         flags=ordered(set(flags)),
-        confidence=translation.confidence,
+        confidence=as_stored(translation.confidence),
         retried=translation.retried,
     )
 
@@ -166,8 +171,12 @@ def build_digests(
     translator: Translator,
     signature: Signature,
     progress: Progress | None = None,
+    memory: Mapping[str, Translation] | None = None,
 ) -> tuple[list[Digest], list[Failure]]:
-    """Segment, translate and summarize articles; isolate each article's failures."""
+    """Segment, translate and summarize articles; isolate each article's failures.
+
+    The sentences in `memory` (`OutputStore.memory`) are not decoded again.
+    """
     segmented: list[tuple[Article, list[SentencePair]]] = []
     failures: list[Failure] = []
     for article in articles:
@@ -188,6 +197,7 @@ def build_digests(
             repair=signature.repair,
             glossary=glossary,
             judge=flag_pair,
+            memory=memory,
         )
         if queue
         else []
@@ -231,10 +241,11 @@ def digest_batch(
     translator: Translator,
     signature: Signature,
     progress: Progress | None = None,
+    memory: Mapping[str, Translation] | None = None,
 ) -> tuple[list[Digest], list[Failure]]:
     """Build digests for a batch; if the batch fails, retry article by article to isolate it."""
     try:
-        return build_digests(articles, translator, signature, progress)
+        return build_digests(articles, translator, signature, progress, memory)
     except ModelLoadError:
         raise  # no article can be translated: the run stops with one clear message
     except Exception as error:  # noqa: BLE001 - a model error must not cost the other articles
@@ -245,7 +256,7 @@ def digest_batch(
     digests: list[Digest] = []
     failures: list[Failure] = []
     for article in articles:
-        done, failed = digest_batch([article], translator, signature)
+        done, failed = digest_batch([article], translator, signature, memory=memory)
         digests += done
         failures += failed
     return digests, failures
@@ -290,20 +301,23 @@ def translate_chunk(
     spec: TranslatorSpec,
     signature: Signature,
     label: str = "",
+    memory: Mapping[str, Translation] | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> ChunkResult:
-    """Segment, translate and summarize a chunk of articles with this process's model."""
+    """Segment, translate and summarize a chunk of articles with this process's model,
+    decoding only the sentences `memory` lacks."""
     started = time.perf_counter()
     translator = load_translator(spec)
     check_signature(translator, signature)
     before = dict(translator.stats)
     digests, failures = digest_batch(
-        articles, translator, signature, progress_logger(log or _log, label or "chunk")
+        articles, translator, signature, progress_logger(log or _log, label or "chunk"), memory
     )
     return ChunkResult(
         digests,
         failures,
         decoded=translator.stats["decoded"] - before["decoded"],
+        remembered=translator.stats["remembered"] - before["remembered"],
         decode_calls=translator.stats["batches"] - before["batches"],
         seconds=time.perf_counter() - started,
     )

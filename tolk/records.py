@@ -6,6 +6,7 @@ files -> `Article` (read) -> sentences (segment) -> `SentencePair` (translate)
 
 from __future__ import annotations
 
+import struct
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Literal
@@ -193,6 +194,20 @@ class Digest:
         if self.title_index is None or self.title_index >= len(self.pairs):
             return ()
         return self.pairs[self.title_index].flags
+
+
+# A confidence is kept to 4 decimals: its last float digits depend on the batch a sentence
+# was decoded in (padding changes the order of the sums: 1.5696813 or 1.5696816 for one
+# sentence), and a sentence the translation memory gives back must be flagged as a decoded one.
+CONFIDENCE_DECIMALS = 4
+
+
+def as_stored(confidence: float | None) -> float | None:
+    """Round a confidence as the sentences table keeps it (4 decimals, in a float32), so it is
+    the same number fresh from any batch of the model and read back from the table."""
+    if confidence is None:
+        return None
+    return struct.unpack("f", struct.pack("f", round(confidence, CONFIDENCE_DECIMALS)))[0]
 
 
 KEY_POINT_TYPE = pa.struct([("position", pa.int32()), ("nl", pa.string()), ("en", pa.string())])

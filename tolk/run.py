@@ -50,6 +50,8 @@ class RunReport:
     reused: int = 0
     sentences: int = 0
     decoded: int = 0  # sentences the model decoded (0 on a re-run of unchanged input)
+    remembered: int = 0  # sentences of translated articles the translation memory gave
+    reused_sentences: int = 0  # sentences of the articles reused whole
     decode_calls: int = 0
     stored_articles: int = 0
     stored_sentences: int = 0
@@ -67,6 +69,14 @@ class RunReport:
     def change_summary(self) -> str:
         """Say in one line what is new, changed at the source and re-translated."""
         return describe_changes(self.changes)
+
+    @property
+    def sentence_summary(self) -> str:
+        """Say in one line where the English of the run's sentences came from."""
+        return (
+            f"sentences: {self.decoded:,} decoded, {self.remembered:,} from the translation "
+            f"memory, {self.reused_sentences:,} kept with their unchanged articles"
+        )
 
     @property
     def ok(self) -> bool:
@@ -209,6 +219,7 @@ def digest(
             report.translated += len(result.digests)
             report.sentences += sum(len(d.pairs) for d in result.digests)
             report.decoded += result.decoded
+            report.remembered += result.remembered
             report.decode_calls += result.decode_calls
             report.add_failures(result.failures)
             elapsed = time.perf_counter() - started
@@ -226,11 +237,12 @@ def digest(
                 keys = {a.id: cache_key(a, signature) for a in articles}
                 plan = store.plan(articles, keys)
                 report.reused += len(plan.reuse)
+                report.reused_sentences += plan.reused_sentences
                 if plan.work:
                     label = f"chunk {n}/{len(chunks)}"
-                    in_flight.append(
-                        executor.submit(translate_chunk, plan.work, spec, signature, label)
-                    )
+                    memory = store.memory(signature, plan.work) if settings.memory else {}
+                    step = (translate_chunk, plan.work, spec, signature, label, memory)
+                    in_flight.append(executor.submit(*step))
                 while len(in_flight) >= window:
                     collect(in_flight.popleft())
             while in_flight:
@@ -258,7 +270,7 @@ def digest(
     report.seconds = time.perf_counter() - started
     log.info(
         f"done: {report.translated} translated, {report.reused} unchanged, "
-        f"{len(report.failures)} failed in {report.seconds:.1f} s"
+        f"{len(report.failures)} failed in {report.seconds:.1f} s; {report.sentence_summary}"
         + (f"; {report.change_summary}" if report.changes else "")
     )
     return report

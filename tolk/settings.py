@@ -78,6 +78,11 @@ class Settings:
     repair: bool = _setting(
         True, "Decode a looping, cut or empty sentence once more to repair it.", output=True
     )
+    memory: bool = _setting(
+        True,
+        "Reuse the English of sentences the output folder already holds under the same model "
+        "and settings (the translation memory), instead of decoding them again.",
+    )
     glossary: str | None = _setting(
         None,
         "Glossary file (CSV, TSV or YAML: Dutch term -> required English, or = to keep it as "

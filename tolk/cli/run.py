@@ -86,6 +86,8 @@ def _finish(state) -> None:
         + (f", {len(report.left_out)} left out" if report.left_out else "")
         + f" in {report.seconds:.1f} s; outputs in {report.output_dir}/"
     )
+    if report.translated or report.reused:
+        click.echo(report.sentence_summary)
     if report.changes:
         click.echo(f"written: {report.change_summary}")
     if report.digest_page:

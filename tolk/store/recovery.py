@@ -70,8 +70,11 @@ def candidates(root: Path, tables: Path) -> tuple[list[Generation], list[tuple[G
     return found, unreadable
 
 
-def inspect(generation: Generation) -> tuple[dict[str, str], set[str], str | None]:
-    """Check a generation's tables agree; return intact ids' keys, damaged ids, and a note.
+def inspect(
+    generation: Generation,
+) -> tuple[dict[str, str], set[str], str | None, dict[str, int]]:
+    """Check a generation's tables agree; return intact ids' keys, damaged ids, a note, and
+    the intact ids' sentence counts.
 
     Raises `Unreadable` when the tables cannot be read or disagree with the manifest.
     """
@@ -112,7 +115,7 @@ def inspect(generation: Generation) -> tuple[dict[str, str], set[str], str | Non
             "): their rows are dropped at the next commit; give their sources again to "
             "translate them anew"
         )
-    return stored, damaged | orphans, note
+    return stored, damaged | orphans, note, {i: counts.get(i, 0) for i in stored}
 
 
 def ids_of(generation: Generation) -> set[str]:

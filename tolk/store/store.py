@@ -27,7 +27,7 @@ from tolk import __version__
 from tolk.errors import OutputError, StoreTooNew
 from tolk.fileio import io_errors, replace_symlink
 from tolk.intake.archive import PageArchive
-from tolk.records import ARTICLES_SCHEMA, SCHEMA_VERSION, Article, Digest
+from tolk.records import ARTICLES_SCHEMA, SCHEMA_VERSION, Article, Digest, Signature
 from tolk.settings import DEFAULTS
 from tolk.store import recovery
 from tolk.store.layout import (
@@ -44,6 +44,7 @@ from tolk.store.layout import (
     VIEWS_STATE,
 )
 from tolk.store.lock import FolderLock, describe_owner
+from tolk.store.memory import Recent, decoded_sentences, recall
 from tolk.store.merge import merge
 from tolk.store.rows import digest_from_rows
 from tolk.store.staging import Staging, sealed_parts
@@ -58,6 +59,7 @@ from tolk.store.tables import (
     write_table,
 )
 from tolk.store.viewfiles import ViewFiles
+from tolk.translate.base import Translation
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Plan:
 
     reuse: list[str]
     work: list[Article]
+    reused_sentences: int = 0  # the sentences of the reused articles
 
 
 @dataclass
@@ -103,6 +106,8 @@ class OutputStore:
         self.notes: list[str] = []  # what a person should know about the folder's state
         self.run_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.getpid()}"
         self._keys: dict[str, str] = {}  # id -> cache key, of the articles planned for work
+        self._sizes: dict[str, int] = {}  # id -> sentences, for every intact stored article
+        self._recent = Recent()  # this run's staged sentences, for its translation memory
         self.views = ViewFiles(self.root, self.state / VIEWS_STATE)
         self.staging = Staging(self.state / STAGING_DIR / self.run_id, checkpoint_chunks)
 
@@ -203,7 +208,7 @@ class OutputStore:
             self._note("no intact tables were left: starting from empty ones")
 
     def _inspect(self, generation: Generation) -> tuple[dict[str, str], set[str]]:
-        stored, damaged, note = recovery.inspect(generation)
+        stored, damaged, note, self._sizes = recovery.inspect(generation)
         if note:
             self._note(note)
         return stored, damaged
@@ -250,7 +255,15 @@ class OutputStore:
         work = [a for a in articles if a.id not in taken]
         self._keys.update((a.id, keys[a.id]) for a in work)
         self._name_collisions([a for a in work if a.id in self.stored])
-        return Plan(reuse, work)
+        return Plan(reuse, work, sum(self._sizes.get(i, 0) for i in reuse))
+
+    def memory(self, signature: Signature, articles: Sequence[Article]) -> dict[str, Translation]:
+        """Return the English that the store, or this run, holds for the Dutch sentences of
+        `articles` under `signature` (the translation memory: `tolk.store.memory`)."""
+        wanted = decoded_sentences(articles)
+        found = self._recent.recall(signature, wanted)
+        found.update(recall(self.generation, signature, wanted - set(found), self.damaged))
+        return found
 
     def _name_collisions(self, changed: Sequence[Article]) -> None:
         """Note each changed article whose stored namesake came from another source."""
@@ -275,6 +288,7 @@ class OutputStore:
         if unplanned:
             raise ValueError(f"stage only planned articles: {', '.join(unplanned)} never were")
         self.staging.stage([replace(d, cache_key=self._keys[d.article.id]) for d in digests])
+        self._recent.add(digests)
 
     def checkpoint(self) -> None:
         """Seal the staged work to disk, so that an interrupted run's work is recovered."""

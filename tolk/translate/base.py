@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tolk.settings import DEFAULTS
@@ -68,7 +68,14 @@ class Translator(ABC):
 
     def __init__(self, policy: BatchPolicy | None = None) -> None:
         self.policy = policy or BatchPolicy()
-        self.stats = {"sentences": 0, "decoded": 0, "batches": 0, "retried": 0, "seconds": 0.0}
+        self.stats = {
+            "sentences": 0,
+            "decoded": 0,
+            "remembered": 0,  # distinct sentences taken from the memory, not decoded
+            "batches": 0,
+            "retried": 0,
+            "seconds": 0.0,
+        }
 
     @classmethod
     def runtime(
@@ -169,6 +176,7 @@ class Translator(ABC):
         repair: bool = DEFAULTS.repair,
         glossary: Terms | None = None,
         judge: Judge = no_judge,
+        memory: Mapping[str, Translation] | None = None,
     ) -> list[Translation]:
         """Translate sentences, keeping their order; never truncate silently.
 
@@ -179,7 +187,10 @@ class Translator(ABC):
         right where unambiguous (`Glossary.substitute`), else keeps its best output.
         `judge` names the flags of a sentence and its English (`tolk.checks.flags.flag_pair`);
         each translation carries them, and the repair pass mends what they say loops.
+        A sentence in `memory` (what the same model and settings gave before) is not decoded
+        again; its warning, which depends only on its tokens, is worked out anew.
         """
+        memory = memory or {}
         started = time.perf_counter()
         results: list[Translation | None] = [None] * len(sentences)
         unique: dict[str, list[int]] = {}
@@ -196,6 +207,7 @@ class Translator(ABC):
         units: list[str] = []  # what the model decodes: whole sentences or parts of long ones
         owners: list[int] = []
         warnings: dict[int, str] = {}
+        remembered: list[int] = []
         for t, (text, n) in enumerate(zip(texts, counts, strict=True)):
             parts = (
                 [text]
@@ -207,6 +219,9 @@ class Translator(ABC):
                     f"sentence of {n} tokens is over the model's limit of {limit}: translated "
                     f"in {len(parts)} parts cut at clause boundaries"
                 )
+            if text in memory:
+                remembered.append(t)
+                continue
             units.extend(parts)
             owners.extend([t] * len(parts))
 
@@ -242,7 +257,12 @@ class Translator(ABC):
         parts_of: dict[int, list[int]] = {}
         for unit, owner in enumerate(owners):
             parts_of.setdefault(owner, []).append(unit)
+        for t in remembered:
+            for i in unique[texts[t]]:
+                results[i] = replace(memory[texts[t]], warning=warnings.get(t))
         for t, text in enumerate(texts):
+            if t not in parts_of:
+                continue  # remembered
             parts = [outputs[u] for u in parts_of[t]]
             english = " ".join(p.text for p in parts if p.text)
             capped = any(p.capped for p in parts)
@@ -258,6 +278,7 @@ class Translator(ABC):
                 results[i] = translation
         self.stats["sentences"] += len(sentences)
         self.stats["decoded"] += len(units)
+        self.stats["remembered"] += len(remembered)
         self.stats["seconds"] += time.perf_counter() - started
         assert all(r is not None for r in results), "every sentence gets a translation"
         return results  # type: ignore[return-value]
