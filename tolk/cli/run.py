@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -70,7 +71,7 @@ def _preload(settings: Settings) -> None:
 
 
 def _finish(state) -> None:
-    """Print a run's outcome and exit with its status.
+    """Print a flow run's outcome and exit with its status.
 
     An error that stopped the run is raised, for `tolk.cli` to report by its class.
     """
@@ -79,6 +80,39 @@ def _finish(state) -> None:
         raise report
     if isinstance(report, BaseException):
         raise RunStopped(f"the run stopped: {type(report).__name__}: {report}") from report
+    _report(report)
+
+
+def _nothing_to_translate(sources: list[str], output_dir: Path, settings: Settings) -> bool:
+    """Say whether this run can skip Prefect: nothing to translate, and no Prefect server of
+    the user's own (PREFECT_API_URL) that should see every run."""
+    from tolk.glance import needs_model
+
+    if _own_prefect_api():
+        return False
+    try:
+        return not needs_model(sources, output_dir, settings)
+    except TolkError:
+        return False  # the run reports it, where it belongs
+
+
+def _own_prefect_api() -> bool:
+    """Say whether a Prefect API is configured ($PREFECT_API_URL, or in the active profile),
+    without importing Prefect (seconds)."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml")
+    try:
+        data = tomllib.loads(profiles.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    active = os.environ.get("PREFECT_PROFILE") or data.get("active") or "ephemeral"
+    return bool(data.get("profiles", {}).get(active, {}).get("PREFECT_API_URL"))
+
+
+def _report(report) -> None:
+    """Print a run's report and exit with its status."""
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
     click.echo(
@@ -135,6 +169,11 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
             param_hint="--workers",
         )
     _check_model(settings)
+    local = not (workers or dask_address)
+    if local and _nothing_to_translate(sources, output_dir, settings):
+        from tolk.run import digest as digest_here
+
+        _report(digest_here(sources, output_dir, settings))
     _quiet_prefect()
     from flows.digest import digest
     from flows.runners import check_scheduler, dask_runner, shared_api
@@ -142,7 +181,6 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
     if dask_address:
         check_scheduler(dask_address)
     params = {"sources": sources, "output_dir": str(output_dir), "settings": settings}
-    local = not (workers or dask_address)
     with shared_api(meanwhile=(lambda: _preload(settings)) if local else None):
         if workers or dask_address:
             flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
