@@ -25,7 +25,18 @@ memory is that process's peak RSS.
 - tolk-torch, tolk-ct2: `tolk run SOURCE --out DIR --backend torch|ct2`, the whole command
   (Prefect and its temporary server, the store, the pages, the HTML reader).
 
+Three scenarios, one run each:
+- first: every variant translates the articles from nothing.
+- update: then each article gains a new paragraph (two FLORES-200 devtest sentences no article
+  holds) and has one sentence corrected, as a live article or a correction does; each variant
+  runs again: tolk on its output folder from the first scenario (its translation memory decodes
+  only what is new), the peers, which keep nothing, on the whole articles.
+- noop: tolk once more on the same articles, nothing changed: the wall time of `tolk run`, and
+  the same work split into its parts in a process of its own (imports, the glance that decides
+  whether Prefect is needed, the store's opening, the run).
+
 Usage: python benchmarks/peers.py [--model DIR] [--variants first,easynmt,...] [--articles N]
+       [--scenarios first,update,noop]
 Writes benchmarks/results/peers.json and peers.md.
 """
 
@@ -45,7 +56,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 ALPINO_TEST = ROOT / "benchmarks" / "data" / "ud-dutch-alpino-test" / "nl_alpino-ud-test.conllu"
 VARIANTS = ("first", "easynmt", "argos", "tolk-torch", "tolk-ct2")
+SCENARIOS = ("first", "update", "noop")
 BEAMS = 4
+FLORES_NL = ROOT / "tolk" / "data" / "flores200-devtest" / "nld_Latn.devtest"
+_DECODED = re.compile(r"^sentences: ([\d,]+) decoded, ([\d,]+) from the translation memory")
 _SENT_ID = re.compile(r"^# sent_id = .*\\(?P<doc>WR-P-P-H-\d+)\.p\.(?P<par>\d+)\.s\.\d+$")
 
 
@@ -72,6 +86,23 @@ def write_articles(folder: Path, limit: int = 0) -> int:
         (folder / f"{doc}.txt").write_text(text + "\n", encoding="utf-8")
         sentences += sum(len(p) for p in paragraphs)
     return sentences
+
+
+def update_articles(folder: Path) -> int:
+    """Give each article a new paragraph and correct one of its sentences, in place; return
+    how many sentences that adds or changes."""
+    fresh = FLORES_NL.read_text(encoding="utf-8").splitlines()
+    changed = 0
+    for n, path in enumerate(sorted(folder.glob("*.txt"))):
+        paragraphs = paragraphs_of(path)
+        # The correction: the first sentence of the last paragraph gains an attribution.
+        sentences = re.split(r"(?<=[.!?])\s+", paragraphs[-1])
+        sentences[0] = re.sub(r"([.!?]?)$", r", meldt de politie\1", sentences[0], count=1)
+        paragraphs[-1] = " ".join(sentences)
+        paragraphs.append(" ".join(fresh[2 * n : 2 * n + 2]))
+        path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        changed += 3
+    return changed
 
 
 def peak_rss_mb() -> float:
@@ -179,9 +210,40 @@ def run_tolk(source: Path, out: Path, model: str, backend: str) -> None:
             raise
 
 
+def run_split(source: Path, out: Path, model: str, backend: str) -> dict:
+    """Do a no-op `tolk run`'s work step by step, timing each; return the times."""
+    started = time.perf_counter()
+    import tolk.cli  # noqa: F401 - the command's own imports
+    from tolk.glance import needs_model
+    from tolk.run import digest
+    from tolk.settings import Settings
+    from tolk.store import OutputStore
+
+    imported = time.perf_counter()
+    settings = Settings(model=model, backend=backend, beams=BEAMS)
+    work = needs_model([str(source)], out, settings)
+    glanced = time.perf_counter()
+    with OutputStore(out):
+        pass
+    opened = time.perf_counter()
+    report = digest([str(source)], out, settings)
+    done = time.perf_counter()
+    return {
+        "imports_s": imported - started,
+        "glance_s": glanced - imported,
+        "store_open_s": opened - glanced,
+        "run_s": done - opened,
+        "needs_model": work,
+        "decoded": report.decoded,
+    }
+
+
 def child(variant: str, source: Path, out: Path, model: str, ct2_model: str) -> None:
     started = time.perf_counter()
-    if variant == "first":
+    extra: dict = {}
+    if variant.startswith("split-"):
+        extra = run_split(source, out, model, variant.split("-", 1)[1])
+    elif variant == "first":
         run_first(source, out, model)
     elif variant == "easynmt":
         run_easynmt(source, out, model)
@@ -190,15 +252,16 @@ def child(variant: str, source: Path, out: Path, model: str, ct2_model: str) -> 
     else:
         run_tolk(source, out, model, variant.split("-", 1)[1])
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), **extra}))
 
 
 # ---------------------------------------------------------------- the parent
 
 
-def measure(variant: str, source: Path, work: Path, model: Path, ct2: Path, store: Path) -> dict:
-    """Run one variant in a fresh process; return its wall time and peak RSS."""
-    out = Path(tempfile.mkdtemp(dir=work, prefix=f"{variant}-"))
+def measure(variant: str, source: Path, out: Path, model: Path, ct2: Path, store: Path) -> dict:
+    """Run one variant in a fresh process, writing to `out`; return its wall time, peak RSS
+    and, for tolk, the sentences it decoded and took from its translation memory."""
+    out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "TOLK_MODELS_DIR": str(store), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, __file__, "--child", variant, str(source), str(out)]
@@ -208,7 +271,12 @@ def measure(variant: str, source: Path, work: Path, model: Path, ct2: Path, stor
     wall = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    lines = done.stdout.strip().splitlines()
+    result = json.loads(lines[-1])
+    for line in lines:
+        if match := _DECODED.match(line):
+            result["decoded"] = int(match[1].replace(",", ""))
+            result["remembered"] = int(match[2].replace(",", ""))
     return {"variant": variant, "wall_seconds": wall, **result}
 
 
@@ -217,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", help="a transformers Marian model (default: the stand-in)")
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -235,14 +304,34 @@ def main(argv: list[str] | None = None) -> None:
         sentences = write_articles(source, args.articles)
         articles = len(list(source.glob("*.txt")))
         print(f"{articles} articles, {sentences} sentences; {machine()}", flush=True)
-        rows = []
-        for variant in args.variants.split(","):
-            row = measure(variant, source, work, model, converted["int8"], store)
-            rows.append(row)
+        variants = args.variants.split(",")
+        scenarios = args.scenarios.split(",")
+        outs = {v: work / f"out-{v}" for v in variants}
+
+        def run(scenario: str, variant: str, out: Path) -> dict:
+            row = measure(variant, source, out, model, converted["int8"], store)
+            row["scenario"] = scenario
+            decoded = f"  {row['decoded']} decoded" if "decoded" in row else ""
             print(
-                f"{variant:11} {row['wall_seconds']:6.1f} s  {row['peak_rss_mb']:.0f} MB",
+                f"{scenario:6} {variant:11} {row['wall_seconds']:6.1f} s  "
+                f"{row['peak_rss_mb']:.0f} MB{decoded}",
                 flush=True,
             )
+            return row
+
+        rows = [run("first", v, outs[v]) for v in variants]
+        updates, noops, changed = [], [], 0
+        if "update" in scenarios:
+            changed = update_articles(source)
+            for variant in variants:
+                keeps = variant.startswith("tolk-")  # a peer keeps nothing between runs
+                out = outs[variant] if keeps else work / f"update-{variant}"
+                updates.append(run("update", variant, out))
+        if "noop" in scenarios:
+            for variant in (v for v in variants if v.startswith("tolk-")):
+                noops.append(run("noop", variant, outs[variant]))
+                split = run("noop", "split-" + variant.split("-", 1)[1], outs[variant])
+                noops[-1]["split"] = split
     report = {
         "machine": machine(),
         "cores": os.cpu_count(),
@@ -252,11 +341,18 @@ def main(argv: list[str] | None = None) -> None:
         "sentences": sentences,
         "beams": BEAMS,
         "rows": rows,
+        "update": {"sentences_added_or_changed": changed, "rows": updates},
+        "noop": noops,
     }
     first = next((r for r in rows if r["variant"] == "first"), rows[0])
     for row in rows:
         row["sentences_per_s"] = sentences / row["wall_seconds"]
         row["vs_first"] = first["wall_seconds"] / row["wall_seconds"]
+    own_first = {r["variant"]: r for r in rows}
+    for row in updates:
+        before = own_first[row["variant"]]
+        row["vs_own_first"] = before["wall_seconds"] / row["wall_seconds"]
+        row["rss_vs_own_first"] = row["peak_rss_mb"] / before["peak_rss_mb"]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "peers.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     table = render(report)
@@ -279,6 +375,44 @@ def render(report: dict) -> str:
             f"| {row['variant']} | {row['wall_seconds']:.1f} | {row['sentences_per_s']:.1f} "
             f"| {row['vs_first']:.2f} | {row['peak_rss_mb']:.0f} |"
         )
+    update = report.get("update") or {}
+    if update.get("rows"):
+        lines += [
+            "",
+            f"Update: each article gains a paragraph of 2 new sentences and has 1 corrected "
+            f"({update['sentences_added_or_changed']} sentences added or changed); tolk runs on "
+            "its output folder of the first run, the peers on the whole articles again.",
+            "",
+            "| variant | wall s | x its own first run | sentences decoded | from tolk's memory "
+            "| peak RSS MB | RSS / its first run's |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in update["rows"]:
+            decoded = row.get("decoded", "all")
+            remembered = row.get("remembered", "—")
+            lines.append(
+                f"| {row['variant']} | {row['wall_seconds']:.1f} | {row['vs_own_first']:.2f} "
+                f"| {decoded} | {remembered} | {row['peak_rss_mb']:.0f} "
+                f"| {row['rss_vs_own_first']:.2f} |"
+            )
+    if report.get("noop"):
+        lines += [
+            "",
+            "No-op: `tolk run` once more, nothing changed (Prefect is not started). The split is "
+            "the same work step by step in a process of its own.",
+            "",
+            "| variant | wall s | decoded | Python start and exit s | imports s | glance s "
+            "| store open s | run s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in report["noop"]:
+            split = row["split"]
+            parts = ("imports_s", "glance_s", "store_open_s", "run_s")
+            python = split["wall_seconds"] - sum(split[p] for p in parts)
+            lines.append(
+                f"| {row['variant']} | {row['wall_seconds']:.2f} | {row.get('decoded', 0)} "
+                f"| {python:.2f} | " + " | ".join(f"{split[p]:.2f}" for p in parts) + " |"
+            )
     return "\n".join(lines) + "\n"
 
 
