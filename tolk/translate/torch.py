@@ -10,6 +10,7 @@ teacher-forced pass after decoding: the same quantity the ct2 backend computes w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo
@@ -58,6 +59,21 @@ def _row_caps_processor(caps: Sequence[int], beams: int, eos: int):
     return RowCaps()
 
 
+def cpu_only_torch() -> bool:
+    """Say whether the installed torch is a CPU-only build ("2.13.0+cpu"), without importing
+    it: the import alone takes seconds, which a run with nothing to translate need not pay."""
+    try:
+        return version("torch").endswith("+cpu")
+    except PackageNotFoundError:
+        return False
+
+
+def _cuda_or_cpu() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 class TorchTranslator(Translator):
     """Translate with `transformers` MarianMTModel."""
 
@@ -75,9 +91,7 @@ class TorchTranslator(Translator):
         if torch_dtype not in TORCH_DTYPES:
             raise ValueError(f"torch_dtype {torch_dtype!r}: give one of {', '.join(TORCH_DTYPES)}")
         if device == "auto":
-            import torch
-
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+            device = "cpu" if cpu_only_torch() else _cuda_or_cpu()
         return device, torch_dtype
 
     def __init__(
