@@ -258,3 +258,28 @@ def test_the_flow_uses_a_fresh_conversion_and_records_it(
     assert {(r["backend"], r["compute_type"]) for r in rows} == {("ct2", "int8")}
     page = (out / "articles" / f"{rows[0]['id']}.md").read_text()
     assert "backend ct2, int8" in page
+
+
+def test_torch_takes_each_confidence_from_its_beam_search_as_a_forced_pass_gives_it(
+    tiny_marian, seed_sentences, monkeypatch
+):
+    from tolk.translate import torch as torch_backend
+
+    translator = load_translator(TranslatorSpec(model=str(tiny_marian), backend="torch", threads=1))
+    texts = seed_sentences[:6]
+    forced = []
+    real = translator._score
+    monkeypatch.setattr(translator, "_score", lambda *a: forced.append(len(a[1])) or real(*a))
+    searched = translator.decode_batch(texts, 4)
+    assert forced == []  # no second pass over the outputs
+    assert translator.decode_batch(texts, 4, repair=True) and forced == [6]  # bent by penalties
+
+    monkeypatch.setattr(torch_backend._StepScores, "confidence", lambda *a: None)
+    passed = translator.decode_batch(texts, 4)
+    assert forced == [6, 6]
+    assert [(d.text, d.capped, d.tokens) for d in searched] == [
+        (d.text, d.capped, d.tokens) for d in passed
+    ]
+    assert [d.confidence for d in searched] == pytest.approx(
+        [d.confidence for d in passed], abs=1e-5
+    )

@@ -59,6 +59,47 @@ def _row_caps_processor(caps: Sequence[int], beams: int, eos: int):
     return RowCaps()
 
 
+class _StepScores:
+    """A logits processor that keeps, at each step of a beam search, every row's best `keep`
+    log-probabilities, before any processor bends them.
+
+    Beam search keeps the best 2 x beams continuations of a sentence over all its rows, so a
+    token it chooses is always among its own row's best 2 x beams: following the beams back
+    (`beam_indices`) gives each output token's log-probability, the same quantity the forced
+    pass of `TorchTranslator._score` computes, for the cost of a top-k per step.
+    """
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.values: list = []
+        self.indices: list = []
+
+    def __call__(self, input_ids, scores):
+        values, indices = scores.topk(self.keep, dim=-1)
+        self.values.append(values)
+        self.indices.append(indices)
+        return scores
+
+    def confidence(self, beam_indices, outputs, counted) -> tuple[list[float], list[int]] | None:
+        """Return each output's mean log-probability per counted token and the count, or None
+        when a token is not among those kept (then the forced pass must score them)."""
+        import torch
+
+        steps = outputs.shape[1]
+        if beam_indices is None or len(self.values) < steps or beam_indices.shape[1] < steps:
+            return None
+        rows = beam_indices[:, :steps].clamp(min=0)
+        at = torch.arange(steps)
+        values = torch.stack(self.values[:steps], dim=1)[rows, at]  # outputs x steps x keep
+        chosen = torch.stack(self.indices[:steps], dim=1)[rows, at] == outputs.unsqueeze(-1)
+        if bool((counted & ~chosen.any(-1)).any()):
+            return None
+        scores = torch.where(chosen, values, torch.zeros_like(values)).sum(-1)
+        total = torch.where(counted, scores, torch.zeros_like(scores)).sum(1)
+        tokens = counted.sum(1)
+        return (total / tokens.clamp(min=1)).tolist(), tokens.tolist()
+
+
 def cpu_only_torch() -> bool:
     """Say whether the installed torch is a CPU-only build ("2.13.0+cpu"), without importing
     it: the import alone takes seconds, which a run with nothing to translate need not pay."""
@@ -149,6 +190,10 @@ class TorchTranslator(Translator):
         from transformers import LogitsProcessorList
 
         steer = REPAIR if repair else {}
+        # The search's own log-probabilities give the confidence, without a second pass, where
+        # they are the model's: a repair's are bent by its penalties, greedy search has none.
+        steps = _StepScores(2 * beams) if beams > 1 and not repair else None
+        processors = [_row_caps_processor(caps, beams, self.eos)]
         with self._torch.inference_mode():
             generated = self.model.generate(
                 **batch,
@@ -156,13 +201,16 @@ class TorchTranslator(Translator):
                 do_sample=False,
                 max_length=None,
                 max_new_tokens=max(caps),
-                logits_processor=LogitsProcessorList([_row_caps_processor(caps, beams, self.eos)]),
+                logits_processor=LogitsProcessorList([steps, *processors] if steps else processors),
+                return_dict_in_generate=True,
                 **steer,
             )
-            outputs = generated[:, 1:]  # after the decoder start token
+            outputs = generated.sequences[:, 1:]  # after the decoder start token
             lengths = (outputs != self.pad).sum(1).tolist()
             capped = [n >= cap for n, cap in zip(lengths, caps, strict=True)]
-            confidence, counted = self._score(batch, outputs, capped)
+            counted = self._counted(outputs, capped)
+            scored = steps.confidence(generated.beam_indices, outputs, counted) if steps else None
+            confidence, counted = scored or self._score(batch, outputs, capped)
         texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
         return [
             Decoded(text, conf, cap, n)
@@ -199,18 +247,21 @@ class TorchTranslator(Translator):
         ]
         return [rows[i * n : (i + 1) * n] for i in range(len(texts))]
 
-    def _score(self, batch, outputs, capped: list[bool]) -> tuple[list[float], list[int]]:
-        """Mean log-probability of each output's tokens under the model (one forced pass).
-
-        An output cut at its cap ends with the end-of-sentence the cap forced: that token is
-        not the model's choice and is left out, as the ct2 backend leaves it out.
-        """
-        torch = self._torch
+    def _counted(self, outputs, capped: list[bool]):
+        """Mark the output tokens a confidence averages over: all but padding and, for an
+        output cut at its cap, the end-of-sentence the cap forced (not the model's choice; the
+        ct2 backend leaves it out too)."""
         counted = outputs != self.pad
         last = counted.sum(1) - 1
         for row, cut in enumerate(capped):
             if cut and int(last[row]) >= 0 and int(outputs[row, last[row]]) == self.eos:
                 counted[row, last[row]] = False
+        return counted
+
+    def _score(self, batch, outputs, capped: list[bool]) -> tuple[list[float], list[int]]:
+        """Mean log-probability of each output's tokens under the model (one forced pass)."""
+        torch = self._torch
+        counted = self._counted(outputs, capped)
         start = torch.full_like(outputs[:, :1], self.start)
         decoder_input = torch.cat([start, outputs[:, :-1]], dim=1)
         hidden = self.model.model(
