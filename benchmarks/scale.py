@@ -111,10 +111,11 @@ class CopyThrough:
 
     backend, compute_type, device, max_input_tokens = "torch", "float32", "cpu", 512
 
-    def translate(self, sentences, beams, progress=None, repair=True):
+    def translate(self, sentences, beams, progress=None, repair=True, **steering):
         from tolk.translate.base import Translation
 
-        return [Translation(s) for s in sentences]
+        # Decoded in the store's eyes (a confidence), so the filled store is a full memory.
+        return [Translation(s, confidence=-0.5) for s in sentences]
 
 
 def fill_store(output: Path, count: int, model: Path) -> None:

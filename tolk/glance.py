@@ -20,6 +20,8 @@ from tolk.settings import Settings
 from tolk.store.reader import settled_keys
 from tolk.translate import TranslatorSpec, select_model
 
+GLANCE_CHUNK = 16
+
 
 def needs_model(
     sources: Sequence[object], output_dir: str | Path, settings: Settings | None = None
@@ -43,5 +45,10 @@ def needs_model(
     with tempfile.TemporaryDirectory(prefix="tolk-glance-") as empty:
         with Web.open(options.fetch, PageArchive(Path(empty)), options.urls) as web:
             items, _, _ = list_items(sources, options, web)
-            articles, _ = read_items(items, options, web)
-    return any(stored.get(a.id) != cache_key(a, signature) for a in articles)
+            # A chunk at a time, stopping at the first article to translate: only a run with
+            # nothing to do reads everything twice (here, then in the run).
+            for start in range(0, len(items), GLANCE_CHUNK):
+                articles, _ = read_items(items[start : start + GLANCE_CHUNK], options, web)
+                if any(stored.get(a.id) != cache_key(a, signature) for a in articles):
+                    return True
+    return False
