@@ -206,10 +206,12 @@ class TorchTranslator(Translator):
                 **steer,
             )
             outputs = generated.sequences[:, 1:]  # after the decoder start token
+            beam_indices = getattr(generated, "beam_indices", None)
+            del generated  # it holds the search's key/value cache
             lengths = (outputs != self.pad).sum(1).tolist()
             capped = [n >= cap for n, cap in zip(lengths, caps, strict=True)]
             counted = self._counted(outputs, capped)
-            scored = steps.confidence(generated.beam_indices, outputs, counted) if steps else None
+            scored = steps.confidence(beam_indices, outputs, counted) if steps else None
             confidence, counted = scored or self._score(batch, outputs, capped)
         texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
         return [
