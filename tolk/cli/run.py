@@ -180,6 +180,7 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     _check_model(settings)
     from flows.digest import digest
     from flows.runners import shared_api
+    from flows.serving import deploy_and_serve
     from tolk.store.lock import hold_for_serving
 
     params = {"sources": sources, "output_dir": str(output_dir), "settings": settings.to_dict()}
@@ -187,7 +188,17 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     try:
         with shared_api(scheduler=True, port=ui_port) as url:
             click.echo(f"Prefect API: {url}")
+
+            def ready(deployment) -> None:
+                ui = url.removesuffix("/api")
+                click.echo(
+                    f"serving {digest.name}/{name} on cron {cron!r} (UTC) into {output_dir}/; "
+                    f"runs and logs: {ui}/deployments/deployment/{deployment}; "
+                    "stop with Ctrl-C (or SIGTERM)"
+                )
+
             # limit=1: a run that outlasts the interval delays the next one instead of racing.
-            digest.serve(name=name, cron=cron, parameters=params, limit=1)
+            deploy_and_serve(digest, name, cron, params, limit=1, ready=ready)
+        click.echo("tolk serve stopped")
     finally:
         held.release()
