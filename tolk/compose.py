@@ -290,16 +290,20 @@ def translate_chunk(
     spec: TranslatorSpec,
     signature: Signature,
     label: str = "",
+    progress: Progress | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> ChunkResult:
-    """Segment, translate and summarize a chunk of articles with this process's model."""
+    """Segment, translate and summarize a chunk of articles with this process's model.
+
+    `progress` hears the sentences done of the total (the repair pass included); without it,
+    progress is logged to `log` (`progress_logger`).
+    """
     started = time.perf_counter()
     translator = load_translator(spec)
     check_signature(translator, signature)
     before = dict(translator.stats)
-    digests, failures = digest_batch(
-        articles, translator, signature, progress_logger(log or _log, label or "chunk")
-    )
+    progress = progress or progress_logger(log or _log, label or "chunk")
+    digests, failures = digest_batch(articles, translator, signature, progress)
     return ChunkResult(
         digests,
         failures,

@@ -120,6 +120,7 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
 
     Example: tolk run seeds https://example.nl/feed.xml archive.csv --out outputs --workers 2
     """
+    from tolk.cli.progress import progress_bars
     from tolk.translate.base import default_threads
 
     settings = _settings(values)
@@ -146,7 +147,10 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
             flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
             state = flow(**params, window=2 * max(workers, 1), return_state=True)
         else:
-            state = digest(**params, return_state=True)
+            # Bars on a terminal, log lines elsewhere; only here: on Dask the chunks
+            # translate in other processes, which log their progress.
+            with progress_bars() as progress:
+                state = digest(**params, progress=progress, return_state=True)
     _finish(state)
 
 
