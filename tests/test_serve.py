@@ -67,11 +67,11 @@ def test_serve_runs_the_digest_on_its_schedule(tmp_path, seed_dir, tiny_marian):
     assert pq.read_table(out / "articles.parquet").num_rows == 5
 
 
-# How a serve is stopped: Ctrl-C (SIGINT to the terminal's process group), systemd or docker
-# (SIGTERM to every process of the service), `kill PID` (SIGTERM to tolk alone).
+# How a serve is stopped: Ctrl-C (SIGINT to the terminal's process group), SIGTERM to its
+# process group, `kill PID` (SIGTERM to tolk alone, as systemd's KillMode=mixed does).
 STOPS = {
     "ctrl-c": (os.killpg, signal.SIGINT),
-    "systemd": (os.killpg, signal.SIGTERM),
+    "sigterm": (os.killpg, signal.SIGTERM),
     "kill": (os.kill, signal.SIGTERM),
 }
 
@@ -87,5 +87,6 @@ def test_serve_stops_cleanly(tmp_path, seed_dir, tiny_marian, how):
     output = log.read_text()
     assert status == 0, output[-3000:]
     assert "Traceback" not in output and "Warning" not in output, output[-3000:]
+    assert "All deployments have been paused!" in output, output[-3000:]  # Prefect's word
     assert output.rstrip().endswith("tolk serve stopped"), output[-3000:]
     assert not (tmp_path / "out" / ".tolk" / "serve.lock").read_text()  # released
