@@ -11,6 +11,7 @@ one before decode.
 
 # No `from __future__ import annotations` here: Prefect builds the parameters' pydantic model
 # from the flow's annotations, and a deployment run must resolve `Settings` from them.
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,14 @@ def translate_articles(
     signature: Signature,
     label: str,
     memory: dict[str, Translation] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ):
     """Segment, translate and summarize a chunk of articles with this process's model,
     decoding only the sentences the translation memory lacks."""
     logger = get_run_logger()
-    result = translate_chunk(articles, worker_spec(spec), signature, label, memory, logger)
+    result = translate_chunk(
+        articles, worker_spec(spec), signature, label, memory, progress, logger
+    )
     for failure in result.failures:
         logger.error(f"{failure.source_path}: {failure.reason}")
     return result
@@ -132,16 +136,19 @@ def digest(
     output_dir: str = DEFAULT_OUTPUT_DIR,
     settings: Settings = Settings(),  # noqa: B008 - a frozen dataclass: safe as a default
     window: int = 0,
+    progress: Any = None,
 ):
     """Translate every article of `sources` into bilingual records in `output_dir`.
 
     `settings` holds the model, decoding and limits (see tolk.settings.Settings); `window` is
     how many chunks translate at once (0: what suits the backend, see
-    `tolk.run.chunks_at_once`; about twice the workers on Dask).
+    `tolk.run.chunks_at_once`; about twice the workers on Dask). `progress` (from the command
+    line, on a terminal, with the chunks in this process) gives each chunk's progress callback
+    (see `tolk.run.digest`); without it, each chunk logs its progress.
     """
     logger = get_run_logger()
     try:
-        report = run_digest(sources, output_dir, settings, PrefectSteps(window), logger)
+        report = run_digest(sources, output_dir, settings, PrefectSteps(window), logger, progress)
     except TolkError as error:
         logger.error(str(error))
         # The error itself is the state's result: the command line reports it by its class.

@@ -98,6 +98,9 @@ def shared_api(
     seconds each and hide their task runs from the flow's run. A temporary server runs no
     scheduler, so `scheduler=True` (for `tolk serve`) starts a full `prefect server`, its
     SQLite database in $PREFECT_HOME. Children inherit the address through the environment.
+    A server started here runs in its own session, so a Ctrl-C at the terminal reaches tolk
+    alone: tolk still needs the server while it stops (a serve pauses its deployment, a run
+    reports its state) and stops it last; if tolk dies, the server dies with it.
     `meanwhile` runs while a server starts (seconds of importing in its own process). `port`
     fixes the full server's port (else a free one).
     """
@@ -165,7 +168,9 @@ def _start_temporary_server(
         command = [sys.executable, "-m", "uvicorn", "--app-dir", str(_prefect_root())]
         command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
         command += ["--port", str(port), "--log-level", "error", "--lifespan", "on"]
-        return subprocess.Popen(command, env=env, preexec_fn=die_with_parent)  # noqa: PLW1509
+        return subprocess.Popen(  # noqa: PLW1509
+            command, env=env, preexec_fn=die_with_parent, start_new_session=True
+        )
 
     port = _free_port()
     process = launch(port)
@@ -243,8 +248,11 @@ def _start_full_server(
         check_port(port)
     port = port or _free_port()
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)], stdout=subprocess.DEVNULL, preexec_fn=die_with_parent
+    process = subprocess.Popen(  # noqa: PLW1509
+        [*command, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
+        start_new_session=True,
     )
     return _await_server(process, port, timeout, meanwhile)
 

@@ -74,6 +74,7 @@ def test_the_systemd_unit_runs_a_valid_tolk_serve_and_restarts_it():
     unit.read(UNIT)
     service = unit["Service"]
     assert service["Restart"] == "on-failure" and service["KillSignal"] == "SIGINT"
+    assert service["KillMode"] == "mixed"  # the signal to tolk alone: it stops its server last
     program, *args = shlex.split(service["ExecStart"].replace("%h", "/home/me"))
     assert program == "/home/me/tolk/.venv/bin/tolk" and args[0] == "serve"
     context = serve.make_context("serve", args[1:])  # parses as the real command would

@@ -302,17 +302,21 @@ def translate_chunk(
     signature: Signature,
     label: str = "",
     memory: Mapping[str, Translation] | None = None,
+    progress: Progress | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
 ) -> ChunkResult:
     """Segment, translate and summarize a chunk of articles with this process's model,
-    decoding only the sentences `memory` lacks."""
+    decoding only the sentences `memory` lacks.
+
+    `progress` hears the sentences done of the total (the repair pass included); without it,
+    progress is logged to `log` (`progress_logger`).
+    """
     started = time.perf_counter()
     translator = load_translator(spec)
     check_signature(translator, signature)
     before = dict(translator.stats)
-    digests, failures = digest_batch(
-        articles, translator, signature, progress_logger(log or _log, label or "chunk"), memory
-    )
+    progress = progress or progress_logger(log or _log, label or "chunk")
+    digests, failures = digest_batch(articles, translator, signature, progress, memory)
     return ChunkResult(
         digests,
         failures,

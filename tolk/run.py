@@ -31,6 +31,7 @@ from tolk.settings import DEFAULT_OUTPUT_DIR, DEFAULT_SOURCES, Settings
 from tolk.store.changes import Change, changes_of, describe_changes
 from tolk.store.store import OutputStore
 from tolk.translate import TranslatorSpec, select_model
+from tolk.translate.base import Progress
 from tolk.views.feed import DEFAULT_FEED, FeedOptions
 from tolk.views.refresh import refresh_views
 
@@ -181,11 +182,14 @@ def digest(
     settings: Settings | None = None,
     executor: Executor | None = None,
     log: logging.Logger | logging.LoggerAdapter | None = None,
+    progress: Callable[[str], Progress] | None = None,
 ) -> RunReport:
     """Translate every article of `sources` into bilingual records in `output_dir`.
 
     A source is a folder, an article file, a table file, an http(s) feed URL or (from Python)
-    a pandas DataFrame with a `text` column (see tolk.intake.sources).
+    a pandas DataFrame with a `text` column (see tolk.intake.sources). `progress`, given a
+    chunk's label, returns what hears that chunk's sentences done of its total (a progress bar,
+    say); without it, each chunk logs its progress.
     """
     settings = settings or Settings()
     executor = executor or Inline()
@@ -241,7 +245,8 @@ def digest(
                 if plan.work:
                     label = f"chunk {n}/{len(chunks)}"
                     memory = store.memory(signature, plan.work) if settings.memory else {}
-                    step = (translate_chunk, plan.work, spec, signature, label, memory)
+                    hears = progress(label) if progress else None
+                    step = (translate_chunk, plan.work, spec, signature, label, memory, hears)
                     in_flight.append(executor.submit(*step))
                 while len(in_flight) >= window:
                     collect(in_flight.popleft())

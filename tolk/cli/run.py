@@ -156,6 +156,7 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
 
     Example: tolk run seeds https://example.nl/feed.xml archive.csv --out outputs --workers 2
     """
+    from tolk.cli.progress import progress_bars
     from tolk.translate.base import default_threads
 
     settings = _settings(values)
@@ -173,7 +174,9 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
     if local and _nothing_to_translate(sources, output_dir, settings):
         from tolk.run import digest as digest_here
 
-        _report(digest_here(sources, output_dir, settings))
+        with progress_bars() as progress:  # in case a source changed since the glance
+            report = digest_here(sources, output_dir, settings, progress=progress)
+        _report(report)
     _quiet_prefect()
     from flows.digest import digest
     from flows.runners import check_scheduler, dask_runner, shared_api
@@ -186,7 +189,10 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
             flow = digest.with_options(task_runner=dask_runner(workers, dask_address))
             state = flow(**params, window=2 * max(workers, 1), return_state=True)
         else:
-            state = digest(**params, return_state=True)
+            # Bars on a terminal, log lines elsewhere; only here: on Dask the chunks
+            # translate in other processes, which log their progress.
+            with progress_bars() as progress:
+                state = digest(**params, progress=progress, return_state=True)
     _finish(state)
 
 
@@ -220,6 +226,7 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     _check_model(settings)
     from flows.digest import digest
     from flows.runners import shared_api
+    from flows.serving import deploy_and_serve
     from tolk.store.lock import hold_for_serving
 
     params = {"sources": sources, "output_dir": str(output_dir), "settings": settings.to_dict()}
@@ -227,7 +234,17 @@ def serve(sources, output_dir: Path, cron: str, name: str, ui_port: int, **value
     try:
         with shared_api(scheduler=True, port=ui_port) as url:
             click.echo(f"Prefect API: {url}")
+
+            def ready(deployment) -> None:
+                ui = url.removesuffix("/api")
+                click.echo(
+                    f"serving {digest.name}/{name} on cron {cron!r} (UTC) into {output_dir}/; "
+                    f"runs and logs: {ui}/deployments/deployment/{deployment}; "
+                    "stop with Ctrl-C (or SIGTERM)"
+                )
+
             # limit=1: a run that outlasts the interval delays the next one instead of racing.
-            digest.serve(name=name, cron=cron, parameters=params, limit=1)
+            deploy_and_serve(digest, name, cron, params, limit=1, ready=ready)
+        click.echo("tolk serve stopped")
     finally:
         held.release()

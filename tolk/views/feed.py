@@ -5,8 +5,9 @@ each commit (see `tolk.views.refresh`). Each entry leads with what tolk is best 
 title (⚠ when flagged), the summary or why it was withheld, the key points and how many
 sentences are flagged, with links to the article's pages; `full` content adds the whole English
 text, each flagged sentence marked. Entry ids are tag URIs made from the article id alone, so
-they never change; when an entry was last `updated` is the caller's to say (the store keeps it,
-so that it moves only when the English does).
+they never change; when an entry was last `updated`, and why (new, changed at the source, or
+re-translated because a setting changed), is the caller's to say (the store keeps both, so that
+they move only when the English does).
 
 lxml writes the Atom and escapes every text; characters that XML 1.0 does not allow are dropped
 first, so no article can make the feed unreadable. Links are relative to the output folder
@@ -30,6 +31,7 @@ from tolk import __version__
 from tolk.intake.walls import is_teaser_note
 from tolk.records import Digest
 from tolk.settings import DEFAULTS, Settings
+from tolk.store.changes import NEW, RETRANSLATED, SOURCE, Change
 from tolk.store.layout import (
     BILINGUAL_PAGE,
     ENGLISH_PAGE,
@@ -52,6 +54,9 @@ SUBTITLE = (
     "check it against the Dutch on the bilingual page."
 )
 TEASER_TERM = "teaser"
+# Why an entry was last updated, as an Atom category of this scheme (and a JSON Feed tag).
+CHANGE_SCHEME = TAG_PREFIX + "change"
+CHANGE_TERMS = {NEW: "new", SOURCE: "changed-at-source", RETRANSLATED: "retranslated"}
 # Everything XML 1.0 does not allow in a document (section 2.2), to be dropped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -151,6 +156,20 @@ def flag_count(digest: Digest) -> str:
     return f"{digest.n_flagged} of {total} sentences flagged."
 
 
+def change_note(change: Change) -> str:
+    """Say why an entry is in the feed as it is: new, changed at the source, re-translated."""
+    if change.kind == SOURCE:
+        return "Changed at the source: translated again."
+    if change.kind == RETRANSLATED:
+        why = f"{', '.join(change.settings)} changed" if change.settings else "redone"
+        return f"Re-translated, the source as it was: {why}."
+    return "New article."
+
+
+def _change(digest: Digest, changes: Mapping[str, Change] | None) -> Change:
+    return (changes or {}).get(digest.article.id) or Change(digest.article.id, NEW)
+
+
 def _marked(en: str, flags: Sequence[str]) -> str:
     text = html.escape(xml_text(en))
     if flags:
@@ -158,10 +177,14 @@ def _marked(en: str, flags: Sequence[str]) -> str:
     return text
 
 
-def content_html(digest: Digest, options: FeedOptions) -> str:
-    """Render an entry's content as an HTML fragment; every article text is escaped."""
+def content_html(digest: Digest, options: FeedOptions, change: Change | None = None) -> str:
+    """Render an entry's content as an HTML fragment; every article text is escaped.
+
+    It opens with why the entry is there (`change`; none: a new article).
+    """
     pages = _pages(digest, options)
-    parts = [f"<p>{html.escape(summary_text(digest))}</p>"]
+    note = change_note(change or Change(digest.article.id, NEW))
+    parts = [f"<p><em>{html.escape(note)}</em></p>", f"<p>{html.escape(summary_text(digest))}</p>"]
     if digest.key_points:
         points = "".join(f"<li>{_marked(k.en, k.flags)}</li>" for k in digest.key_points)
         parts.append(f"<p>Key points:</p><ul>{points}</ul>")
@@ -209,9 +232,16 @@ def _teaser(digest: Digest) -> bool:
 
 
 def render_atom(
-    digests: Sequence[Digest], updated: Mapping[str, str], options: FeedOptions, now: str
+    digests: Sequence[Digest],
+    updated: Mapping[str, str],
+    options: FeedOptions,
+    now: str,
+    changes: Mapping[str, Change] | None = None,
 ) -> str:
-    """Render an Atom feed of `digests` (newest first); `updated` holds each entry's time."""
+    """Render an Atom feed of `digests` (newest first).
+
+    `updated` holds each entry's time, `changes` why it was last updated (left out: new).
+    """
     feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
     feed.set(XML_LANG, "en")
     _sub(feed, "id", TAG_PREFIX + "feed")
@@ -239,17 +269,23 @@ def render_atom(
             _sub(entry, "link", rel="via", type="text/html", hreflang="nl", href=source)
         sig = digest.signature
         _sub(entry, "category", term=sig.model_id, label=str(sig))
+        change = _change(digest, changes)
+        _sub(entry, "category", term=CHANGE_TERMS[change.kind], scheme=CHANGE_SCHEME,
+             label=change_note(change))  # fmt: skip
         if _teaser(digest):
             _sub(entry, "category", term=TEASER_TERM, label="Teaser only: the lead of the article")
         _sub(entry, "summary", summary_text(digest))
-        _sub(entry, "content", content_html(digest, options), type="html")
+        _sub(entry, "content", content_html(digest, options, change), type="html")
     return etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True).decode()
 
 
 def render_json_feed(
-    digests: Sequence[Digest], updated: Mapping[str, str], options: FeedOptions
+    digests: Sequence[Digest],
+    updated: Mapping[str, str],
+    options: FeedOptions,
+    changes: Mapping[str, Change] | None = None,
 ) -> str:
-    """Render the same entries as a JSON Feed 1.1."""
+    """Render the same entries as a JSON Feed 1.1 (the change in the `_tolk` extension)."""
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": TITLE,
@@ -262,15 +298,18 @@ def render_json_feed(
         feed["feed_url"] = options.link(JSON_FEED_FILE)
     items = []
     for digest in digests:
+        change = _change(digest, changes)
+        tags = [digest.signature.model_id, CHANGE_TERMS[change.kind]]
         item: dict[str, object] = {
             "id": entry_id(digest.article.id),
             "url": _pages(digest, options)["reader"],
             "title": title(digest),
             "summary": summary_text(digest),
-            "content_html": content_html(digest, options),
+            "content_html": content_html(digest, options, change),
             "date_modified": updated[digest.article.id],
-            "tags": [digest.signature.model_id] + ([TEASER_TERM] if _teaser(digest) else []),
+            "tags": tags + ([TEASER_TERM] if _teaser(digest) else []),
             "language": "en",
+            "_tolk": {"change": CHANGE_TERMS[change.kind], "settings": list(change.settings)},
         }
         if source := _source_url(digest):
             item["external_url"] = source

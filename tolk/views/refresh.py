@@ -11,8 +11,9 @@ never the other way round:
   `site/runs/<UTC time>-<generation>.html`, what
   that run added or changed, and `latest.md` and `site/latest.html`, the newest of them;
 - feeds: `feed.xml` (Atom) and `feed.json` (JSON Feed) of the newest articles, rewritten after
-  every commit; `.tolk/views.json` also keeps each entry's English fingerprint and the time it
-  was last updated, so an entry's `updated` moves only when its English changes.
+  every commit; `.tolk/views.json` also keeps each entry's English fingerprint, the time it
+  was last updated and why (new, changed at the source, re-translated), so an entry's `updated`
+  moves only when its English changes, and never for a re-translation that is not news.
 
 After a commit, the views of the articles it changed are rewritten, and so are those that are
 missing (deleted by hand, or of a kind an older tolk did not write) or stale (a run died
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tolk.records import Digest
-from tolk.store.changes import changes_of
+from tolk.store.changes import NEW, Change, changes_of
 from tolk.store.layout import (
     BILINGUAL_PAGE,
     ENGLISH_PAGE,
@@ -45,6 +46,7 @@ from tolk.store.layout import (
     run_digest_path,
 )
 from tolk.store.store import OutputStore
+from tolk.store.tables import Generation
 from tolk.views.feed import (
     DEFAULT_FEED,
     FeedOptions,
@@ -109,10 +111,10 @@ def _missing(store: OutputStore) -> set[str]:
     return missing
 
 
-def _run_digests(store: OutputStore, since: int) -> str | None:
-    """Write the digest of each generation after `since` that changed articles; return the last."""
+def _run_digests(store: OutputStore, generations: list[Generation]) -> str | None:
+    """Write the digest of each generation that changed articles; return the last."""
     latest = None
-    for generation in store.generations_after(since):
+    for generation in generations:
         changes = changes_of(generation.manifest)
         news = [i for i, c in changes.items() if c.is_news]
         if not news:  # nothing changed, or re-translations that left the English as it was
@@ -134,26 +136,53 @@ def _run_digests(store: OutputStore, since: int) -> str | None:
     return latest
 
 
-def _feeds(store: OutputStore, rows: list[dict], options: FeedOptions) -> dict:
-    """Write the feeds of the newest articles; return the entries' state to keep."""
+def _changes(generations: list[Generation]) -> dict[str, Change]:
+    """Tell why each article of these generations was written; the latest news wins."""
+    found: dict[str, Change] = {}
+    for generation in generations:
+        for article_id, change in changes_of(generation.manifest).items():
+            if change.is_news or article_id not in found:
+                found[article_id] = change
+    return found
+
+
+def _kept_entry(article_id: str, value: object) -> tuple[str, str, Change | None] | None:
+    """Read an entry's kept state: its fingerprint, when it was updated and why (if known)."""
+    if not isinstance(value, list) or len(value) not in (2, 3):
+        return None
+    why = value[2] if len(value) == 3 and isinstance(value[2], dict) else None
+    return str(value[0]), str(value[1]), Change.from_dict(article_id, why) if why else None
+
+
+def _feeds(
+    store: OutputStore, rows: list[dict], options: FeedOptions, changes: dict[str, Change]
+) -> dict:
+    """Write the feeds of the newest articles; return the entries' state to keep.
+
+    An entry's `updated` and its why move when its English changed, except for a
+    re-translation that is not news (`Change.is_news`).
+    """
     rows = sorted(rows, key=lambda r: (r["date"] or "", r["id"]), reverse=True)
     newest = [r["id"] for r in rows[: options.entries]]
     digests = {d.article.id: d for d in store.digests(newest)}
     ordered = [digests[i] for i in newest if i in digests]
     kept = store.views.state().get("feed")
     kept = kept if isinstance(kept, dict) else {}
-    state, updated = {}, {}
+    state, updated, why = {}, {}, {}
     for digest in ordered:
-        fingerprint, before = english_hash(digest), kept.get(digest.article.id)
-        if isinstance(before, list) and len(before) == 2 and before[0] == fingerprint:
-            when = str(before[1])
+        article_id, fingerprint = digest.article.id, english_hash(digest)
+        before, change = _kept_entry(article_id, kept.get(article_id)), changes.get(article_id)
+        if before and (before[0] == fingerprint or (change and not change.is_news)):
+            when, reason = before[1], before[2]
         else:
             when = rfc3339(digest.translated_at)
-        state[digest.article.id] = [fingerprint, when]
-        updated[digest.article.id] = when
+            reason = change or (before[2] if before else None)
+        reason = reason or Change(article_id, NEW)  # unknown: kept by an older tolk
+        state[article_id] = [fingerprint, when, reason.to_dict()]
+        updated[article_id], why[article_id] = when, reason
     now = rfc3339(datetime.now(UTC))
-    store.views.write(FEED_FILE, render_atom(ordered, updated, options, now))
-    store.views.write(JSON_FEED_FILE, render_json_feed(ordered, updated, options))
+    store.views.write(FEED_FILE, render_atom(ordered, updated, options, now, why))
+    store.views.write(JSON_FEED_FILE, render_json_feed(ordered, updated, options, why))
     return state
 
 
@@ -183,9 +212,10 @@ def refresh_views(
     rows = store.articles(INDEX_COLUMNS).to_pylist()
     for path, text in render_indexes(rows).items():
         store.views.write(path, text)
-    latest = _run_digests(store, since) if shown != number else None
+    generations = store.generations_after(since) if shown != number else []
+    latest = _run_digests(store, generations)
     has_latest = store.views.exists(LATEST_HTML)
     store.views.write(SITE_INDEX, render_site_index(rows, "latest.html" if has_latest else None))
-    entries = _feeds(store, rows, feed)
+    entries = _feeds(store, rows, feed, _changes(generations))
     store.views.set_state({"generation": number, "feed": entries})
     return latest
