@@ -36,7 +36,7 @@ Three scenarios, one run each:
   whether Prefect is needed, the store's opening, the run).
 
 Usage: python benchmarks/peers.py [--model DIR] [--variants first,easynmt,...] [--articles N]
-       [--scenarios first,update,noop]
+       [--scenarios first,update,noop] [--update-variants easynmt,tolk-ct2,...]
 Writes benchmarks/results/peers.json and peers.md.
 """
 
@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument(
+        "--update-variants", help="the variants to run again in the update (default: all run)"
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -323,7 +326,8 @@ def main(argv: list[str] | None = None) -> None:
         updates, noops, changed = [], [], 0
         if "update" in scenarios:
             changed = update_articles(source)
-            for variant in variants:
+            again = args.update_variants.split(",") if args.update_variants else variants
+            for variant in (v for v in variants if v in again):
                 keeps = variant.startswith("tolk-")  # a peer keeps nothing between runs
                 out = outs[variant] if keeps else work / f"update-{variant}"
                 updates.append(run("update", variant, out))
