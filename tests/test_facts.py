@@ -124,6 +124,40 @@ NAMES = [
     ("Hij werkte voor John F. Kennedy.", "He worked for John Kennedy.", True),
     ("Hij woont in Amsterdam.", "He lives in Amsterdam.", False),
     ("Het water is warm.", "The water is warm.", False),
+    # A title's small words are no names; words capitalised in names are translated with them.
+    ("Het heette de Vrede Van Riga.", "It was called the Riga Peace Treaty.", False),
+    (
+        "Bezoek het Heiligdom van Onze-Lieve-Vrouw van Fatima.",
+        "Visit the Sanctuary of Our Lady of Fatima.",
+        False,
+    ),
+    ("Hij vocht in de Tweede Wereldoorlog.", "He fought in World War 2.", False),
+    # An adjective of a place may go; it is changed when the English names another people.
+    ("Ze reden terug naar de Franse hoofdstad.", "They drove back to Paris.", False),
+    ("Ze vonden de tas van de Zweedse vrouw.", "They found the Swiss woman's bag.", True),
+    # A name of several words spelled another way; Dutch spellings of foreign sounds.
+    ("Dat zegt de Wereldgezondheidsorganisatie.", "The World Health Organisation says so.", False),
+    ("Hij reisde naar Jemen.", "He travelled to Yemen.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Noor.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Nour.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Nier.", True),
+    # English words capitalised in a name may be written small in English; a name may not.
+    (
+        "Het programma simuleert het Sagittarius Galaxy.",
+        "The program simulates the Sagittarius galaxy.",
+        False,
+    ),
+    (
+        "Het programma simuleert het Sagittarius Galaxy.",
+        "The program simulates the sagittarius galaxy.",
+        True,
+    ),
+    # A Dutch word (a superlative) is translated when the English has a name to spare for it.
+    (
+        "Hij zag de Middelste grondvink en een Darwinvink.",
+        "He saw Geospiza fortis and a Darwin finch.",
+        False,
+    ),
 ]
 
 
