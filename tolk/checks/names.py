@@ -25,6 +25,8 @@ import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
+from tolk.checks import name_words as words
+
 EXONYMS_FILE = "data/exonyms.tsv"
 # A capitalised word, or one with inner capitals or apostrophes ("McDonald's", "IJsland").
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -35,42 +37,8 @@ _START = re.compile(r"(?:^|[.!?:;…]|[\"'‘’“”„«(\[]|\s[-–—])\s*$
 # capitalised word that starts the same way ("Canadian"), and the name itself may be gone.
 _DERIVED = re.compile(r"(?:aanse|aans|ische|isch|sche|se|ees|ijns|anen)$")
 _DERIVED_PREFIX = 4
-# Dutch words that are capitalised inside names of institutions, places and events, and are
-# translated with the rest of the name ("Grote Oceaan": "Pacific Ocean").
-_NAME_WORDS = frozenset(
-    """verenigde staten grote oceaan republiek unie universiteit nationale nationaal rode
-    kruis eerste tweede derde oorlog wereldoorlog huis witte theater centrum academie comité
-    revolutie spelen piramide piramides koninkrijk koninkrijken ministerie defensie kamer
-    noord zuid oost west noordelijke zuidelijke oostelijke westelijke nieuw nieuwe heilige
-    kerk raad hof verdrag tempel leger hoge oude parken park grot economie industrie programma
-    operatie confederatie congreslid vrede middeleeuwen bijbel westen oosten
-    bank partij beste drie vier zee eiland eilanden meer rivier gebergte
-    golf baai straat plein park station paleis kathedraal museum instituut stichting
-    vereniging bond dienst commissie federatie organisatie volksorganisatie wereld
-    internationale internationaal europees europese afgevaardigden handel artsen grenzen
-    ster keizer keizerrijk rijk dynastie tijd tijdperk eeuw rechtbank hooggerechtshof
-    gerechtshof senaat congres parlement regering kabinet overheid staat stad provincie
-    gemeente vallei woestijn vulkaan kaap schiereiland kanaal brug toren poort muur
-    minister president premier prins prinses koning koningin paus graaf hertog sint
-    generaal kapitein professor dokter dr meneer mevrouw heer vrouw heiligdom lieve""".split()
-)
-# English words that are capitalised inside the names of things (often kept in English in the
-# Dutch: "het Sagittarius Galaxy", "het Shuttle Programma") and written small in English.
-_ENGLISH_NAME_WORDS = frozenset(
-    """galaxy nebula comet planet program programme project mission shuttle station system
-    theory effect award prize cup league series games championship tournament festival
-    center centre institute university college school museum park bridge tower hall church
-    street river lake mountain island bay ocean sea desert valley war revolution empire
-    kingdom republic dynasty treaty pact army navy party""".split()
-)
 # Letters that Dutch words have and names from elsewhere seldom do.
 _DUTCH_LOOKING = re.compile(r"ij|oe|ui|aa|uu|sch|heid|ie$|isch|ste$|ë|[a-z]{12}", re.I)
-_PARTICLES = frozenset("van der den de het ten ter te von zu di da del du le la".split())
-# Dutch words that are capitalised in titles and names but are no names themselves.
-_FUNCTION_WORDS = _PARTICLES | frozenset(
-    """een en of in op aan bij uit voor over met naar tot om onder tegen tussen zonder
-    onze ons mijn zijn haar hun uw jouw deze dit die dat wat wie waar hoe""".split()
-)
 
 
 def _starts(text: str, at: int) -> bool:
@@ -113,19 +81,13 @@ def dutch_names(nl: str) -> list[tuple[int, str]]:
         word = match[0]
         if not word[0].isupper() or _starts(nl, match.start()):
             continue
-        if word.lower() in _FUNCTION_WORDS and not word.isupper():
+        if word.lower() in words.FUNCTION_WORDS and not word.isupper():
             continue  # "Vrede Van Riga", "Onze-Lieve-Vrouw": a title's small words are no names
         found.append((match.start(), word))
     # The capitalised parts of hyphenated words: the "PALM" of "PALM-proef", "Nyiragongo-vulkaan".
     return [(at, w) for at, w in found if not (at > 0 and nl[at - 1] == "-" and not w[0].isupper())]
 
 
-_ENGLISH_CAPITALS = frozenset(
-    """I Mr Mrs Ms Dr Prof St Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-    February March April May June July August September October November December""".split()
-)
-# Small words that a run of capitalised words may hold: "Declaration of Independence".
-_CONNECTORS = frozenset(("of", "the", "and", "de", "du", "van"))
 _KEY_RULES = (
     (re.compile(r"ij"), "i"),
     # Dutch spells the sounds of "Putin", "Noor", "Nour", "Soviet", "Yemen" with oe and j.
@@ -163,12 +125,12 @@ def _english_words(en: str) -> tuple[list[str], set[str], set[str]]:
             word = word.removesuffix("'s").removesuffix("’s")
         if word[0].isupper():
             capitalised.add(word)
-            if word not in _ENGLISH_CAPITALS and not _starts(en, match.start()):
+            if word not in words.ENGLISH_CAPITALS and not _starts(en, match.start()):
                 run.append(word)
                 continue
         else:
             lower.add(word)  # a small word is no name, wherever it stands
-        if run and run[-1] and word not in _CONNECTORS:
+        if run and run[-1] and word not in words.CONNECTORS:
             run.append("")
     return run, capitalised, lower
 
@@ -221,11 +183,11 @@ def missing_names(nl: str, en: str) -> list[str]:
             used.add(plain if plain in upper else plain.upper())
             continue
         key = plain.lower()
-        if key in lower and key not in _PARTICLES:
-            if key not in _ENGLISH_NAME_WORDS:  # "Galaxy" may be "galaxy" in English
+        if key in lower and key not in words.PARTICLES:
+            if key not in words.ENGLISH_NAME_WORDS:  # "Galaxy" may be "galaxy" in English
                 missing.append(word)  # the name became a common word: "Stone" as "stone"
             continue
-        if key in _NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
+        if key in words.NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
             continue
         # "Nobelprijs" holds the English's "Nobel", "Ecuadorean" the Dutch's "Ecuador".
         prefix = next(
