@@ -13,6 +13,9 @@ other: the ratio is what to quote).
 The stand-in copies its source through a fixed swap of word pieces
 (tolk.testing.standin_training), so no candidate of it can hold a name as written: on it the
 glossary can only substitute.  python benchmarks/glossary.py [--limit N] [--beams N] [--threads N]
+
+On a shared 2-core machine the stand-in takes about 2 s a sentence with the glossary off and 5 s
+with it on: the committed results are of `--limit 50 --threads 1` (about 7 minutes).
 """
 
 import argparse

@@ -8,7 +8,8 @@ import pytest
 
 from tolk.checks.flags import flag_pair, numbers_differ
 from tolk.checks.names import missing_names, names_differ
-from tolk.checks.negation import negation_differs
+from tolk.checks.negation import negation_differs, negations, ranges
+from tolk.testing.corruptions import corrupt, flores_pairs
 
 # (Dutch, English, whether the numbers flag fires)
 TIMES_AND_AMOUNTS = [
@@ -123,6 +124,40 @@ NAMES = [
     ("Hij werkte voor John F. Kennedy.", "He worked for John Kennedy.", True),
     ("Hij woont in Amsterdam.", "He lives in Amsterdam.", False),
     ("Het water is warm.", "The water is warm.", False),
+    # A title's small words are no names; words capitalised in names are translated with them.
+    ("Het heette de Vrede Van Riga.", "It was called the Riga Peace Treaty.", False),
+    (
+        "Bezoek het Heiligdom van Onze-Lieve-Vrouw van Fatima.",
+        "Visit the Sanctuary of Our Lady of Fatima.",
+        False,
+    ),
+    ("Hij vocht in de Tweede Wereldoorlog.", "He fought in World War 2.", False),
+    # An adjective of a place may go; it is changed when the English names another people.
+    ("Ze reden terug naar de Franse hoofdstad.", "They drove back to Paris.", False),
+    ("Ze vonden de tas van de Zweedse vrouw.", "They found the Swiss woman's bag.", True),
+    # A name of several words spelled another way; Dutch spellings of foreign sounds.
+    ("Dat zegt de Wereldgezondheidsorganisatie.", "The World Health Organisation says so.", False),
+    ("Hij reisde naar Jemen.", "He travelled to Yemen.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Noor.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Nour.", False),
+    ("De grot ligt op de berg Noer.", "The cave is on Mount Nier.", True),
+    # English words capitalised in a name may be written small in English; a name may not.
+    (
+        "Het programma simuleert het Sagittarius Galaxy.",
+        "The program simulates the Sagittarius galaxy.",
+        False,
+    ),
+    (
+        "Het programma simuleert het Sagittarius Galaxy.",
+        "The program simulates the sagittarius galaxy.",
+        True,
+    ),
+    # A Dutch word (a superlative) is translated when the English has a name to spare for it.
+    (
+        "Hij zag de Middelste grondvink en een Darwinvink.",
+        "He saw Geospiza fortis and a Darwin finch.",
+        False,
+    ),
 ]
 
 
@@ -152,12 +187,78 @@ NEGATIONS = [
     ("Hij kon haar niet bereiken.", "He was unable to reach her.", False),
     ("Dat heb ik nooit gezegd.", "I never said that.", False),
     ("Dat heb ik nooit gezegd.", "I always said that.", True),
+    # Paraphrases count once on both sides, or on neither.
+    ("Hij is nog niet thuis.", "He has yet to come home.", False),
+    ("Hij is nog niet thuis.", "He has come home.", True),
+    ("Het gaat om meer dan alleen geld.", "It is not just about money.", False),
+    ("Het gaat om meer dan alleen geld.", "It is just about money.", True),
+    ("Niet alleen Jan, maar ook Piet kwam.", "Not only Jan but also Piet came.", False),
+    ("Niet alleen Jan, maar ook Piet kwam.", "Only Jan but also Piet came.", True),
+    # One negation over a list; a "nor" that continues none is none.
+    ("Ze hadden geen maïs, tomaten of cacao.", "They had no corn, nor tomatoes, nor cocoa.", False),
+    ("Ze hadden geen maïs, tomaten of cacao.", "They had corn, nor tomatoes, nor cocoa.", True),
+    ("Niets of niemand kon ontsnappen.", "Nothing could escape.", False),
+    ("Hij kwam niet en zij belde ook niet.", "He did not come, nor did she call.", False),
+    # Words negated by their form, or meaning "not".
+    ("De muizen hebben geen diabetes.", "The mice are non-diabetic.", False),
+    ("Het was onmogelijk.", "It was impossible.", False),
+    ("Het was onmogelijk.", "It was not possible.", False),
+    ("De pogingen hadden geen succes.", "The efforts were unsuccessful.", False),
+    ("Hij heeft geen huis.", "He is homeless.", False),
+    ("Hij is dakloos.", "He is homeless.", False),
+    ("Hij is niet onbelangrijk.", "He is important.", False),
+    ("Hij wilde niet komen.", "He refused to come.", False),
+    ("Hij weigerde te komen.", "He did not want to come.", False),
+    ("Het vliegtuig mocht niet landen.", "The plane was denied a landing.", False),
+    ("Er is een gebrek aan water.", "There is no water.", False),
+    ("Er is een gebrek aan water en geen eten.", "There is a lack of water and food.", True),
+    # Words of a sense that is often a negation in the other language.
+    ("Haaien vallen zelden mensen aan.", "Sharks do not often attack humans.", False),
+    ("Haaien vallen zelden aan en zijn niet bang.", "Sharks rarely attack and are afraid.", True),
+    ("De 168 inzittenden overleefden het niet.", "All 168 on board were killed.", False),
+    (
+        "Reis via het bureau in plaats van het hotel.",
+        "Book through the agent, not the hotel.",
+        False,
+    ),
+    (
+        "Reis via het bureau in plaats van het hotel.",
+        "Book through the agent, instead of the hotel.",
+        False,
+    ),
+    ("Reis via het bureau in plaats van het hotel.", "Book through the agent and the hotel.", True),
+    # Idioms that may be said without a negation.
+    ("Het enige dat telt is geld.", "Nothing but money counts.", False),
+    ("Vergeet niet je paspoort mee te nemen.", "Remember to bring your passport.", False),
+    ("Niet ieder filter werkt even goed.", "Filters vary in how well they work.", False),
+    # A negation in a name, or in a name the English keeps as it is, negates nothing.
+    ("Artsen zonder Grenzen hielp.", "Doctors Without Borders helped.", False),
+    ("Hij sprak in Independence Hall.", "He spoke in Independence Hall.", False),
 ]
 
 
 @pytest.mark.parametrize("nl, en, expected", NEGATIONS)
 def test_negation(nl, en, expected):
     assert negation_differs(nl, en) is expected
+
+
+def test_negations_gives_a_range():
+    assert negations("Hij kwam niet.", "nl") == (1, 1)
+    assert negations("It is nothing but rain.", "en") == (0, 1)  # "nothing but" is "only"
+    assert negations("Haaien vallen zelden aan.", "nl") == (0, 1)  # "zelden": "not often"
+
+
+def test_negation_decides_quickly_as_it_would_slowly():
+    # The quick count (plain negations only) must never hide a difference the whole one sees.
+    pairs = flores_pairs()
+    broken = [
+        (nl, en)
+        for name in ("drop a negation", "add a negation")
+        for _, nl, en in corrupt(pairs, name)
+    ]
+    for nl, en in pairs + broken:
+        (nl_low, nl_high), (en_low, en_high) = ranges(nl, en)
+        assert negation_differs(nl, en) is (nl_high < en_low or en_high < nl_low)
 
 
 def test_flag_pair_raises_the_new_flags():

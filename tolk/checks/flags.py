@@ -208,6 +208,11 @@ def _repeats(tokens: list[str]) -> Iterator[tuple[int, int]]:
 
 def _loop_copies(tokens: list[str]) -> int:
     """Return how many times a looping phrase comes back to back in a text, 0 if none does."""
+    # Every loop says some word pair twice ("no no no", "of the city of the city"): a text
+    # whose word pairs all differ, as most do, has none.
+    pairs = list(zip(tokens, tokens[1:], strict=False))
+    if len(set(pairs)) == len(pairs):
+        return 0
     for size, copies in _repeats(tokens):
         if copies >= (LOOP_SHORT_COPIES if size <= 2 else LOOP_LONG_COPIES):
             return copies

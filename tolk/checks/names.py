@@ -3,13 +3,19 @@
 Takes one Dutch sentence and its English; gives the Dutch names that have no counterpart in the
 English. A name is a capitalised word that does not start a sentence ("Danius", "Bob Dylan"),
 an acronym ("ADT", "VOC"), an initial ("John F. Kennedy"), or each capitalised part of a
-hyphenated word ("PALM" in "PALM-proef"); lowercase particles ("van der", "de") are not names.
+hyphenated word ("PALM" in "PALM-proef"); particles ("van der", "de") and the small words of a
+title ("Vrede Van Riga", "Onze-Lieve-Vrouw") are not names.
 
-A name has its counterpart when the English holds it, with or without accents or a genitive s;
-when it is a common exonym and the English holds its English name ("Poetin": "Putin", "Den
-Haag": "The Hague"; `tolk/data/exonyms.tsv`); or when it is an adjective or demonym of a name
-("Canadese": "Canadian") and the English holds a capitalised word with its first letters. A name
-the English holds only in lowercase ("Stone" as "stone") was rendered word for word.
+A name has its counterpart when the English holds it, with or without accents or a genitive s,
+or spelled with the same sounds ("Noer": "Noor", "Jemen": "Yemen"); when it is a common exonym
+and the English holds its English name ("Poetin": "Putin", "Den Haag": "The Hague"; a name of
+several words may be spelled another way, "World Health Organisation"; `tolk/data/exonyms.tsv`);
+or when it is an adjective or demonym of a name ("Canadese": "Canadian") and the English holds
+a capitalised word with its first letters. An adjective of a place may also go ("de Franse
+hoofdstad": "Paris"), unless the English names a people or place the Dutch does not ("Zweedse":
+"Swiss"). A name the English holds only in lowercase ("Stone" as "stone") was rendered word
+for word, but for the English words of a name that English writes small ("Sagittarius Galaxy":
+"Sagittarius galaxy").
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
+
+from tolk.checks import name_words as words
 
 EXONYMS_FILE = "data/exonyms.tsv"
 # A capitalised word, or one with inner capitals or apostrophes ("McDonald's", "IJsland").
@@ -29,28 +37,8 @@ _START = re.compile(r"(?:^|[.!?:;…]|[\"'‘’“”„«(\[]|\s[-–—])\s*$
 # capitalised word that starts the same way ("Canadian"), and the name itself may be gone.
 _DERIVED = re.compile(r"(?:aanse|aans|ische|isch|sche|se|ees|ijns|anen)$")
 _DERIVED_PREFIX = 4
-# Dutch words that are capitalised inside names of institutions, places and events, and are
-# translated with the rest of the name ("Grote Oceaan": "Pacific Ocean").
-_NAME_WORDS = frozenset(
-    """verenigde staten grote oceaan republiek unie universiteit nationale nationaal rode
-    kruis eerste tweede derde oorlog wereldoorlog huis witte theater centrum academie comité
-    revolutie spelen piramide piramides koninkrijk koninkrijken ministerie defensie kamer
-    noord zuid oost west noordelijke zuidelijke oostelijke westelijke nieuw nieuwe heilige
-    kerk raad hof verdrag tempel leger hoge oude parken park grot economie industrie programma
-    operatie confederatie congreslid vrede middeleeuwen bijbel westen oosten
-    bank partij beste drie vier zee eiland eilanden meer rivier gebergte
-    golf baai straat plein park station paleis kathedraal museum instituut stichting
-    vereniging bond dienst commissie federatie organisatie volksorganisatie wereld
-    internationale internationaal europees europese afgevaardigden handel artsen grenzen
-    ster keizer keizerrijk rijk dynastie tijd tijdperk eeuw rechtbank hooggerechtshof
-    gerechtshof senaat congres parlement regering kabinet overheid staat stad provincie
-    gemeente vallei woestijn vulkaan kaap schiereiland kanaal brug toren poort muur
-    minister president premier prins prinses koning koningin paus graaf hertog sint
-    generaal kapitein professor dokter dr meneer mevrouw heer vrouw""".split()
-)
 # Letters that Dutch words have and names from elsewhere seldom do.
-_DUTCH_LOOKING = re.compile(r"ij|oe|ui|aa|uu|sch|heid|ie$|isch|ë|[a-z]{12}", re.I)
-_PARTICLES = frozenset("van der den de het ten ter te von zu di da del du le la".split())
+_DUTCH_LOOKING = re.compile(r"ij|oe|ui|aa|uu|sch|heid|ie$|isch|ste$|ë|[a-z]{12}", re.I)
 
 
 def _starts(text: str, at: int) -> bool:
@@ -93,18 +81,18 @@ def dutch_names(nl: str) -> list[tuple[int, str]]:
         word = match[0]
         if not word[0].isupper() or _starts(nl, match.start()):
             continue
+        if word.lower() in words.FUNCTION_WORDS and not word.isupper():
+            continue  # "Vrede Van Riga", "Onze-Lieve-Vrouw": a title's small words are no names
         found.append((match.start(), word))
     # The capitalised parts of hyphenated words: the "PALM" of "PALM-proef", "Nyiragongo-vulkaan".
     return [(at, w) for at, w in found if not (at > 0 and nl[at - 1] == "-" and not w[0].isupper())]
 
 
-_ENGLISH_CAPITALS = frozenset(
-    """I Mr Mrs Ms Dr Prof St Monday Tuesday Wednesday Thursday Friday Saturday Sunday January
-    February March April May June July August September October November December""".split()
-)
 _KEY_RULES = (
     (re.compile(r"ij"), "i"),
-    (re.compile(r"oe"), "u"),
+    # Dutch spells the sounds of "Putin", "Noor", "Nour", "Soviet", "Yemen" with oe and j.
+    (re.compile(r"oe|oo|ou"), "u"),
+    (re.compile(r"[jy]"), "i"),
     (re.compile(r"c(?=[^h])|ck|q"), "k"),
     (re.compile(r"sch"), "sk"),
     (re.compile(r"z"), "s"),
@@ -124,23 +112,27 @@ def sound_key(word: str) -> str:
     return key
 
 
-def _english_words(en: str) -> tuple[list[str], set[str]]:
-    """Return the English's capitalised words (in order, '' for a break between runs) and its
-    lowercase words that do not start a sentence."""
-    upper: list[str] = []
+def _english_words(en: str) -> tuple[list[str], set[str], set[str]]:
+    """Return the English's capitalised words inside its sentences (in order, '' for a break
+    between runs of them), all its capitalised words, and its lowercase words."""
+    run: list[str] = []
     lower: set[str] = set()
+    capitalised: set[str] = set()
     en = fold(en)
     for match in _WORD.finditer(en):
-        word = match[0].removesuffix("'s").removesuffix("’s")
+        word = match[0]
+        if "'" in word or "’" in word:
+            word = word.removesuffix("'s").removesuffix("’s")
         if word[0].isupper():
-            if not _starts(en, match.start()) and word not in _ENGLISH_CAPITALS:
-                upper.append(word)
+            capitalised.add(word)
+            if word not in words.ENGLISH_CAPITALS and not _starts(en, match.start()):
+                run.append(word)
                 continue
-        elif not _starts(en, match.start()):
-            lower.add(word)
-        if upper and upper[-1] and word not in ("of", "the", "and", "de", "du", "van"):
-            upper.append("")
-    return upper, lower
+        else:
+            lower.add(word)  # a small word is no name, wherever it stands
+        if run and run[-1] and word not in words.CONNECTORS:
+            run.append("")
+    return run, capitalised, lower
 
 
 def _near(a: str, b: str, limit: int = 2) -> bool:
@@ -165,10 +157,7 @@ def missing_names(nl: str, en: str) -> list[str]:
     names = dutch_names(nl)
     if not names:
         return []
-    upper_run, lower = _english_words(en)
-    upper = {w for w in upper_run if w} | {
-        fold(w).removesuffix("'s").removesuffix("’s") for w in _WORD.findall(en) if w[0].isupper()
-    }
+    upper_run, upper, lower = _english_words(en)
     en_folded = fold(en)
     covered: set[int] = set()
     missing: list[str] = []
@@ -177,7 +166,11 @@ def missing_names(nl: str, en: str) -> list[str]:
         if any(at in span for at, _ in names):
             covered.update(span)
             english = exonyms()[match[0]]
-            if not any(_holds(en_folded, fold(e)) for e in english):
+            if any(_holds(en_folded, fold(e)) or _holds_near(e, upper) for e in english):
+                continue
+            # An adjective of a place may go ("de Franse hoofdstad": "Paris"); it is changed
+            # when the English names a people or a place that the Dutch does not.
+            if not _DERIVED.search(match[0].lower()) or _other_demonym(nl, en_folded):
                 missing.append(match[0])
     used: set[str] = set()
     unmatched: list[tuple[int, str]] = []
@@ -190,10 +183,11 @@ def missing_names(nl: str, en: str) -> list[str]:
             used.add(plain if plain in upper else plain.upper())
             continue
         key = plain.lower()
-        if key in lower and key not in _PARTICLES:
-            missing.append(word)  # the name became a common word: "Stone" as "stone"
+        if key in lower and key not in words.PARTICLES:
+            if key not in words.ENGLISH_NAME_WORDS:  # "Galaxy" may be "galaxy" in English
+                missing.append(word)  # the name became a common word: "Stone" as "stone"
             continue
-        if key in _NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
+        if key in words.NAME_WORDS or _genitive(plain, upper) or _derived(plain, upper):
             continue
         # "Nobelprijs" holds the English's "Nobel", "Ecuadorean" the Dutch's "Ecuador".
         prefix = next(
@@ -231,6 +225,39 @@ def missing_names(nl: str, en: str) -> list[str]:
     if len(rest) > len(spare):
         missing += [w for _, w in rest]
     return missing + changed
+
+
+def _holds_near(phrase: str, upper: set[str]) -> bool:
+    """Tell whether the English's capitalised words hold each word of a name of several words,
+    spelled another way ("World Health Organisation", "Medecins Sans Frontieres"): one letter
+    off, or the same spelling key. A name of one word must be spelled as it is."""
+    parts = [fold(w) for w in _WORD.findall(phrase)]
+    if len(parts) < 2 or not all(w[0].isupper() for w in parts):
+        return False
+    return all(
+        w in upper
+        or any(_near(w, e, 1) for e in upper if len(e) >= 5 and abs(len(e) - len(w)) <= 1)
+        or sound_key(w) in {sound_key(e) for e in upper}
+        for w in parts
+    )
+
+
+@cache
+def _demonyms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return the exonyms that are adjectives or demonyms, with their capitalised English forms."""
+    return tuple(
+        (dutch, tuple(fold(e) for e in english if e[0].isupper()))
+        for dutch, english in exonyms().items()
+        if _DERIVED.search(dutch.lower())
+    )
+
+
+def _other_demonym(nl: str, en_folded: str) -> bool:
+    """Tell whether the English holds a demonym of the table whose Dutch the Dutch lacks."""
+    return any(
+        dutch not in nl and any(_holds(en_folded, e) for e in english)
+        for dutch, english in _demonyms()
+    )
 
 
 def _matches_any(word: str, names: list[tuple[int, str]]) -> bool:

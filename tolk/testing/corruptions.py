@@ -20,8 +20,9 @@ numbers are the same on every run. A corruption applies to the pairs it can brea
   deleted from the English, has one letter past its first replaced, or is written as the
   common word it spells ("Stone" as "stone").
 - drop a negation (negation): one negation of the English goes ("not" and "n't" deleted, "no"
-  becomes "a", "never" "often", "nothing" "everything" ...); add a negation: "not" after one
-  auxiliary verb (is, was, has, will, can ...).
+  becomes "a", "never" "often", "nothing" "everything" ...); never "nor", whose "or" keeps the
+  negation before it ("not present nor involved" says what "not present or involved" says);
+  add a negation: "not" after one auxiliary verb (is, was, has, will, can ...).
 - half zes as half past six (numbers): the Dutch gains a sentence "Dat was om half <h>." (a
   random hour) and the English "That was at half past <h>." or "That was at <h>:30." (the hour
   an hour late, as British "half six" misleads).
@@ -114,9 +115,10 @@ _AUXILIARY = re.compile(
 )
 _NEGATION_SWAPS = {"no": "a", "never": "often", "nobody": "everybody", "nothing": "everything"}
 _NEGATION_SWAPS |= {"none": "all", "without": "with", "nowhere": "everywhere", "cannot": "can"}
-_NEGATION_SWAPS |= {"no one": "everyone", "neither": "either", "nor": "or"}
+_NEGATION_SWAPS |= {"no one": "everyone", "neither": "either"}
+# Not "nor": "not A nor B" as "not A or B" is no error.
 _NEGATION = re.compile(
-    r"\b(?:no one|not|never|nobody|nothing|none|nowhere|without|neither|nor|cannot|no)\b|n't\b"
+    r"\b(?:no one|not|never|nobody|nothing|none|nowhere|without|neither|cannot|no)\b|n't\b"
 )
 _HOUR_WORDS = "een twee drie vier vijf zes zeven acht negen tien elf twaalf".split()
 _ENGLISH_HOURS = "one two three four five six seven eight nine ten eleven twelve".split()
