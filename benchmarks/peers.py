@@ -88,11 +88,20 @@ def write_articles(folder: Path, limit: int = 0) -> int:
     return sentences
 
 
+def sentences_in(folder: Path) -> set[str]:
+    """Return the distinct sentences of the articles, as tolk splits them."""
+    from tolk.segment import split_sentences
+
+    return {
+        s for path in folder.glob("*.txt") for p in paragraphs_of(path) for s in split_sentences(p)
+    }
+
+
 def update_articles(folder: Path) -> int:
     """Give each article a new paragraph and correct one of its sentences, in place; return
-    how many sentences that adds or changes."""
+    how many distinct sentences, as tolk splits them, that adds or changes."""
     fresh = FLORES_NL.read_text(encoding="utf-8").splitlines()
-    changed = 0
+    before = sentences_in(folder)
     for n, path in enumerate(sorted(folder.glob("*.txt"))):
         paragraphs = paragraphs_of(path)
         # The correction: the first sentence of the last paragraph gains an attribution.
@@ -101,8 +110,7 @@ def update_articles(folder: Path) -> int:
         paragraphs[-1] = " ".join(sentences)
         paragraphs.append(" ".join(fresh[2 * n : 2 * n + 2]))
         path.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
-        changed += 3
-    return changed
+    return len(sentences_in(folder) - before)
 
 
 def peak_rss_mb() -> float:
@@ -383,9 +391,10 @@ def render(report: dict) -> str:
     if update.get("rows"):
         lines += [
             "",
-            f"Update: each article gains a paragraph of 2 new sentences and has 1 corrected "
-            f"({update['sentences_added_or_changed']} sentences added or changed); tolk runs on "
-            "its output folder of the first run, the peers on the whole articles again.",
+            "Update: each article gains a paragraph (2 FLORES-200 sentences) and has 1 sentence "
+            f"corrected ({update['sentences_added_or_changed']} distinct sentences added or "
+            "changed, as tolk splits them); tolk runs on its output folder of the first run, "
+            "the peers on the whole articles again.",
             "",
             "| variant | wall s | x its own first run | sentences decoded | from tolk's memory "
             "| peak RSS MB | RSS / its first run's |",

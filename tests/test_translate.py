@@ -246,3 +246,25 @@ def test_a_torch_model_decodes_with_its_thread_count_in_any_thread(tiny_marian):
         assert seen == [1]
     finally:
         torch.set_num_threads(before)
+
+
+def test_each_thread_counts_its_own_work_on_a_shared_translator():
+    # Two chunks in flight on one loaded model each report what they decoded, not the sum.
+    import threading
+
+    translator = UpperTranslator()
+    counts: dict[str, dict] = {}
+
+    def work(name: str, texts: list[str]) -> None:
+        translator.translate(texts, beams=1)
+        counts[name] = dict(translator.stats)
+
+    threads = [
+        threading.Thread(target=work, args=("a", ["Een.", "Twee."])),
+        threading.Thread(target=work, args=("b", ["Drie."])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (counts["a"]["decoded"], counts["b"]["decoded"]) == (2, 1)

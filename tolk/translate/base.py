@@ -12,6 +12,7 @@ budget (`batching`), repairing outputs that the judge finds loop, hit the cap or
 from __future__ import annotations
 
 import os
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -68,14 +69,23 @@ class Translator(ABC):
 
     def __init__(self, policy: BatchPolicy | None = None) -> None:
         self.policy = policy or BatchPolicy()
-        self.stats = {
-            "sentences": 0,
-            "decoded": 0,
-            "remembered": 0,  # distinct sentences taken from the memory, not decoded
-            "batches": 0,
-            "retried": 0,
-            "seconds": 0.0,
-        }
+        self._counts = threading.local()
+
+    @property
+    def stats(self) -> dict[str, float]:
+        """Count the work this translator did for the calling thread: two chunks translating
+        at once on one loaded model (ct2 queues both) each read their own counts."""
+        counts = getattr(self._counts, "stats", None)
+        if counts is None:
+            counts = self._counts.stats = {
+                "sentences": 0,
+                "decoded": 0,
+                "remembered": 0,  # distinct sentences taken from the memory, not decoded
+                "batches": 0,
+                "retried": 0,
+                "seconds": 0.0,
+            }
+        return counts
 
     @classmethod
     def runtime(
