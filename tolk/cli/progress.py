@@ -141,21 +141,23 @@ def _logs_above(bars: Progress, stream: TextIO) -> Iterator[None]:
     above = Above(bars.console, stream)
     handlers = _stream_handlers(stream)
     for handler in handlers:
-        console = getattr(handler, "console", None)
-        if isinstance(console, Console):
-            console.file = above
-        else:
-            handler.setStream(above)  # type: ignore[attr-defined]
+        _point(handler, above)
     try:
         yield
     finally:
         for handler in handlers:
-            console = getattr(handler, "console", None)
-            if isinstance(console, Console):
-                console.file = stream
-            else:
-                handler.setStream(stream)  # type: ignore[attr-defined]
+            _point(handler, stream)
         above.flush()
+
+
+def _point(handler, target: TextIO) -> None:
+    """Make a log handler write to `target`: a rich handler through its console's file, any
+    other stream handler through its stream."""
+    console = getattr(handler, "console", None)
+    if isinstance(console, Console):
+        console.file = target
+    else:
+        handler.setStream(target)
 
 
 @contextmanager
