@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tolk.records import Digest
 from tolk.store.changes import NEW, Change, changes_of
@@ -154,6 +154,19 @@ def _kept_entry(article_id: str, value: object) -> tuple[str, str, Change | None
     return str(value[0]), str(value[1]), Change.from_dict(article_id, why) if why else None
 
 
+def _after(when: str, before: str | None) -> str:
+    """Give `when`, or a second after `before` when it is not later (both RFC 3339, to the
+    second): an entry whose English changed must move, even within the second it last moved
+    in, or with a clock set back."""
+    if before is None or when > before:
+        return when
+    try:
+        kept = datetime.strptime(before, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:  # kept by hand or by an older tolk: the new time stands
+        return when
+    return rfc3339(kept + timedelta(seconds=1))
+
+
 def _feeds(
     store: OutputStore, rows: list[dict], options: FeedOptions, changes: dict[str, Change]
 ) -> dict:
@@ -175,7 +188,7 @@ def _feeds(
         if before and (before[0] == fingerprint or (change and not change.is_news)):
             when, reason = before[1], before[2]
         else:
-            when = rfc3339(digest.translated_at)
+            when = _after(rfc3339(digest.translated_at), before[1] if before else None)
             reason = change or (before[2] if before else None)
         reason = reason or Change(article_id, NEW)  # unknown: kept by an older tolk
         state[article_id] = [fingerprint, when, reason.to_dict()]
