@@ -23,7 +23,10 @@ memory is that process's peak RSS.
   needs a download; here tolk's splitter stands in for it. (The real argostranslate package
   needs stanza's models too, so it cannot run here.)
 - tolk-torch, tolk-ct2: `tolk run SOURCE --out DIR --backend torch|ct2`, the whole command
-  (Prefect and its temporary server, the store, the pages, the HTML reader).
+  (the store, the pages, the HTML reader), in its own process as `tolk run` runs without a
+  Prefect API of the user's own;
+- tolk-torch-prefect, tolk-ct2-prefect: the same with `--prefect`: the Prefect flow, on
+  Prefect's temporary server.
 
 Three scenarios, one run each:
 - first: every variant translates the articles from nothing.
@@ -32,8 +35,8 @@ Three scenarios, one run each:
   runs again: tolk on its output folder from the first scenario (its translation memory decodes
   only what is new), the peers, which keep nothing, on the whole articles.
 - noop: tolk once more on the same articles, nothing changed: the wall time of `tolk run`, and
-  the same work split into its parts in a process of its own (imports, the glance that decides
-  whether Prefect is needed, the store's opening, the run).
+  the same work split into its parts in a process of its own (imports, the store's opening,
+  the run).
 
 Usage: python benchmarks/peers.py [--model DIR] [--variants first,easynmt,...] [--articles N]
        [--scenarios first,update,noop] [--update-variants easynmt,tolk-ct2,...]
@@ -55,7 +58,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 ALPINO_TEST = ROOT / "benchmarks" / "data" / "ud-dutch-alpino-test" / "nl_alpino-ud-test.conllu"
-VARIANTS = ("first", "easynmt", "argos", "tolk-torch", "tolk-ct2")
+VARIANTS = ("first", "easynmt", "argos", "tolk-torch", "tolk-ct2", "tolk-ct2-prefect")
 SCENARIOS = ("first", "update", "noop")
 BEAMS = 4
 FLORES_NL = ROOT / "tolk" / "data" / "flores200-devtest" / "nld_Latn.devtest"
@@ -206,11 +209,13 @@ def run_argos(source: Path, out: Path, model: str, max_length: int = 256) -> Non
         (out / path.name).write_text("\n\n".join(english) + "\n", encoding="utf-8")
 
 
-def run_tolk(source: Path, out: Path, model: str, backend: str) -> None:
+def run_tolk(source: Path, out: Path, model: str, variant: str) -> None:
     from tolk.cli import main
 
+    backend = variant.removeprefix("tolk-").removesuffix("-prefect")
     sys.argv = ["tolk", "run", str(source), "--out", str(out), "--model", model]
     sys.argv += ["--backend", backend, "--beams", str(BEAMS)]
+    sys.argv += ["--prefect"] if variant.endswith("-prefect") else []
     try:
         main()
     except SystemExit as done:
@@ -222,15 +227,12 @@ def run_split(source: Path, out: Path, model: str, backend: str) -> dict:
     """Do a no-op `tolk run`'s work step by step, timing each; return the times."""
     started = time.perf_counter()
     import tolk.cli  # noqa: F401 - the command's own imports
-    from tolk.glance import needs_model
     from tolk.run import digest
     from tolk.settings import Settings
     from tolk.store import OutputStore
 
     imported = time.perf_counter()
     settings = Settings(model=model, backend=backend, beams=BEAMS)
-    work = needs_model([str(source)], out, settings)
-    glanced = time.perf_counter()
     with OutputStore(out):
         pass
     opened = time.perf_counter()
@@ -238,10 +240,8 @@ def run_split(source: Path, out: Path, model: str, backend: str) -> dict:
     done = time.perf_counter()
     return {
         "imports_s": imported - started,
-        "glance_s": glanced - imported,
-        "store_open_s": opened - glanced,
+        "store_open_s": opened - imported,
         "run_s": done - opened,
-        "needs_model": work,
         "decoded": report.decoded,
     }
 
@@ -258,7 +258,7 @@ def child(variant: str, source: Path, out: Path, model: str, ct2_model: str) -> 
     elif variant == "argos":
         run_argos(source, out, ct2_model)
     else:
-        run_tolk(source, out, model, variant.split("-", 1)[1])
+        run_tolk(source, out, model, variant)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb(), **extra}))
 
@@ -342,8 +342,9 @@ def main(argv: list[str] | None = None) -> None:
         if "noop" in scenarios:
             for variant in (v for v in variants if v.startswith("tolk-")):
                 noops.append(run("noop", variant, outs[variant]))
-                split = run("noop", "split-" + variant.split("-", 1)[1], outs[variant])
-                noops[-1]["split"] = split
+                if not variant.endswith("-prefect"):
+                    backend = variant.removeprefix("tolk-")
+                    noops[-1]["split"] = run("noop", "split-" + backend, outs[variant])
     report = {
         "machine": machine(),
         "cores": os.cpu_count(),
@@ -411,16 +412,22 @@ def render(report: dict) -> str:
     if report.get("noop"):
         lines += [
             "",
-            "No-op: `tolk run` once more, nothing changed (Prefect is not started). The split is "
-            "the same work step by step in a process of its own.",
+            "No-op: `tolk run` once more, nothing changed. The split is the same work step by "
+            "step in a process of its own (none for a run through Prefect).",
             "",
-            "| variant | wall s | decoded | Python start and exit s | imports s | glance s "
+            "| variant | wall s | decoded | Python start and exit s | imports s "
             "| store open s | run s |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "|---|---:|---:|---:|---:|---:|---:|",
         ]
         for row in report["noop"]:
-            split = row["split"]
-            parts = ("imports_s", "glance_s", "store_open_s", "run_s")
+            split = row.get("split")
+            if not split:
+                lines.append(
+                    f"| {row['variant']} | {row['wall_seconds']:.2f} | {row.get('decoded', 0)} "
+                    "| — | — | — | — |"
+                )
+                continue
+            parts = ("imports_s", "store_open_s", "run_s")
             python = split["wall_seconds"] - sum(split[p] for p in parts)
             lines.append(
                 f"| {row['variant']} | {row['wall_seconds']:.2f} | {row.get('decoded', 0)} "

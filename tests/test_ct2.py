@@ -283,3 +283,36 @@ def test_torch_takes_each_confidence_from_its_beam_search_as_a_forced_pass_gives
     assert [d.confidence for d in searched] == pytest.approx(
         [d.confidence for d in passed], abs=1e-5
     )
+
+
+def test_ct2_chunks_translating_at_once_on_threads_write_what_one_at_a_time_does(
+    tmp_path, seed_dir, ct2_store, tiny_marian, monkeypatch
+):
+    """The library's default in this process: two ct2 chunks at once, on threads."""
+    import tolk.executors
+    from tolk.executors import Inline
+    from tolk.run import digest
+
+    windows = []
+    real = tolk.executors.Threads.__init__
+
+    def seen(self, window: int = 1) -> None:
+        windows.append(window)
+        real(self, window)
+
+    monkeypatch.setattr(tolk.executors.Threads, "__init__", seen)
+    settings = Settings(model=str(tiny_marian), models_dir=str(ct2_store), chunk_articles=1)
+    threaded = digest([str(seed_dir)], tmp_path / "threads", settings)
+    in_order = digest([str(seed_dir)], tmp_path / "inline", settings, executor=Inline())
+
+    assert windows == [2] and threaded.translated == in_order.translated == 5
+    columns = ["article_id", "paragraph_index", "sentence_index", "nl", "en", "flags"]
+    order = [("article_id", "ascending"), ("paragraph_index", "ascending"),
+             ("sentence_index", "ascending")]  # fmt: skip
+    threads, inline = (
+        pq.read_table(tmp_path / d / "sentences.parquet", columns=[*columns, "confidence"])
+        .sort_by(order)
+        .to_pylist()
+        for d in ("threads", "inline")
+    )
+    assert len(threads) > 100 and threads == inline

@@ -26,7 +26,7 @@ STAGES = [
     ("compose", ["tolk.compose"]),
     ("store", ["tolk.store"]),
     ("views", ["tolk.views"]),
-    ("run", ["tolk.run", "tolk.glance", "tolk.measure"]),
+    ("run", ["tolk.executors", "tolk.run", "tolk.measure"]),
     ("edge", ["tolk.cli", "tolk"]),
     ("testing", ["tolk.testing"]),
 ]

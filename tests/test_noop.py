@@ -1,4 +1,5 @@
-"""A run with nothing to translate pays no fixed cost it does not need: no Prefect, no torch."""
+"""`tolk run` pays no fixed cost it does not need: no Prefect without an API of the user's own,
+no torch import to ask a CPU-only build where it runs."""
 
 from __future__ import annotations
 
@@ -30,26 +31,49 @@ def prefect_start(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_run_with_nothing_to_translate_does_not_start_prefect(
-    tmp_path, tiny_marian, prefect_start, monkeypatch
+def test_tolk_run_without_a_prefect_api_runs_here_and_with_one_through_prefect(
+    tmp_path, tiny_marian, prefect_start, monkeypatch, count_decodes
 ):
     source = write(tmp_path / "in", {"brug": ARTICLES["brug"], "markt": ARTICLES["markt"]})
     out = tmp_path / "out"
-    digest([str(source)], out, Settings(model=str(tiny_marian)))
     args = ["run", str(source), "--out", str(out), "--model", str(tiny_marian)]
 
+    # No Prefect API of the user's own: a run that translates runs in this process, its
+    # progress logged (not a terminal), and a re-run does no model work.
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "2 translated, 0 unchanged, 0 failed" in result.output
+    assert "| INFO    | chunk 1/1: " in result.output and " sentences/s" in result.output
+    decoded = count_decodes()
+    assert decoded > 0
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "0 translated, 2 unchanged, 0 failed" in result.output
+    assert count_decodes() == decoded
+    assert digest([str(source)], out, Settings(model=str(tiny_marian))).translated == 0
 
-    # A changed article, a setting that changes the English, or a Prefect API of the user's
-    # own: the run goes through Prefect.
-    write(source, {"markt": ARTICLES["markt"].replace("kaas", "brood")})
-    assert isinstance(CliRunner().invoke(cli, args).exception, PrefectStarted)
-    write(source, {"markt": ARTICLES["markt"]})
-    assert isinstance(CliRunner().invoke(cli, [*args, "--beams", "2"]).exception, PrefectStarted)
+    # Asked for, a Prefect API of the user's own, or Dask: the run goes through Prefect.
+    assert isinstance(CliRunner().invoke(cli, [*args, "--prefect"]).exception, PrefectStarted)
+    assert isinstance(CliRunner().invoke(cli, [*args, "--workers", "1"]).exception, PrefectStarted)
     monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     assert isinstance(CliRunner().invoke(cli, args).exception, PrefectStarted)
+
+
+def test_a_prefect_api_in_the_active_profile_counts_as_the_users_own(tmp_path, monkeypatch):
+    from tolk.cli.run import _own_prefect_api
+
+    profiles = tmp_path / "profiles.toml"
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.delenv("PREFECT_PROFILE", raising=False)
+    monkeypatch.setenv("PREFECT_PROFILES_PATH", str(profiles))
+    assert not _own_prefect_api()  # no file
+    profiles.write_text(
+        'active = "work"\n[profiles.ephemeral]\n'
+        '[profiles.work]\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\n'
+    )
+    assert _own_prefect_api()
+    monkeypatch.setenv("PREFECT_PROFILE", "ephemeral")
+    assert not _own_prefect_api()
 
 
 def test_a_cpu_only_torch_build_needs_no_import_to_say_where_it_runs(monkeypatch):

@@ -161,12 +161,13 @@ def test_lines_written_above_keep_their_colours_and_wait_for_their_end():
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def run_tolk(tmp_path, seed_dir, tiny_marian, on_terminal: bool) -> str:
+def run_tolk(tmp_path, seed_dir, tiny_marian, on_terminal: bool, *options: str) -> str:
     """Run `tolk run` with its output on a pseudo-terminal or a pipe; give what it showed."""
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "TERM": "xterm"}
     env.pop("PREFECT_API_URL", None)
     command = [sys.executable, "-c", "from tolk.cli import main; main()", "run", str(seed_dir)]
     command += ["--out", str(tmp_path / "out"), "--model", str(tiny_marian), "--threads", "1"]
+    command += options
     if not on_terminal:
         done = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=HANG_SECONDS
@@ -185,12 +186,17 @@ def run_tolk(tmp_path, seed_dir, tiny_marian, on_terminal: bool) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("on_terminal", [True, False], ids=["terminal", "pipe"])
+@pytest.mark.parametrize(
+    ("on_terminal", "options"),
+    [(True, ()), (False, ()), (True, ("--prefect",))],
+    ids=["terminal", "pipe", "terminal-prefect-flow"],
+)
 def test_tolk_run_shows_bars_on_a_terminal_and_log_lines_elsewhere(
-    tmp_path, seed_dir, tiny_marian, on_terminal
+    tmp_path, seed_dir, tiny_marian, on_terminal, options
 ):
-    shown = run_tolk(tmp_path, seed_dir, tiny_marian, on_terminal)
+    shown = run_tolk(tmp_path, seed_dir, tiny_marian, on_terminal, *options)
     bar = re.compile(r"chunk 1/1, repair pass of \d+ ━+ \d+/\d+ sentences [\d.]+ sentences/s")
     line = re.compile(r"chunk 1/1: \d+/\d+ sentences, repair pass of \d+ \([\d.]+ sentences/s")
     assert (bool(bar.search(shown)), bool(line.search(shown))) == (on_terminal, not on_terminal)
     assert "5 translated, 0 unchanged, 0 failed" in shown
+    assert ("Flow run '" in shown) == bool(options)  # Prefect only when asked for

@@ -3,8 +3,9 @@
 `digest` is the library entry point (`tolk.digest_folder` for one folder). It composes the
 stages on the output store, chunk by chunk: read a chunk of articles, ask the store which of
 them are unchanged, translate the rest, stage the results; then commit one new generation of the
-tables and write the views. How each step runs is the `Executor`'s business: here, in order
-(`Inline`), or as Prefect tasks on any task runner (`flows/digest.py`), with at most `window`
+tables and write the views. How each step runs is the `Executor`'s business: in this process
+(`Threads`: the chunks translating at once on threads, as many as suit the backend; `Inline`:
+in order), or as Prefect tasks on any task runner (`flows/digest.py`), with at most `window`
 chunks translating at once. One bad article is reported, never fatal to the others.
 """
 
@@ -18,10 +19,11 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tolk.compose import ChunkResult, cache_key, make_signature, translate_chunk
 from tolk.errors import TolkError
+from tolk.executors import Executor, Pending, Threads, chunks_at_once
 from tolk.intake.archive import PageArchive
 from tolk.intake.listing import list_items
 from tolk.intake.sources import Item, SourceOptions, read_items
@@ -94,59 +96,6 @@ class RunReport:
                 log.warning(f"{failure.source_path}: {said}{failure.reason}")
 
 
-class Pending(Protocol):
-    def result(self) -> Any: ...
-
-
-class Executor(Protocol):
-    """How the steps of a run are executed: `run` here and now, `submit` possibly elsewhere."""
-
-    window: int  # chunks translating at once; 0: as suits the backend (see `chunks_at_once`)
-
-    def run(self, step: Callable, *args: Any) -> Any: ...
-
-    def submit(self, step: Callable, *args: Any) -> Pending: ...
-
-
-class _Done:
-    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
-        self.value, self.error = value, error
-
-    def result(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-
-class Inline:
-    """Run every step in this process, in order."""
-
-    window = 1
-
-    def run(self, step: Callable, *args: Any) -> Any:
-        return step(*args)
-
-    def submit(self, step: Callable, *args: Any) -> Pending:
-        try:
-            return _Done(step(*args))
-        except Exception as error:  # noqa: BLE001 - raised again from result(), as a future would
-            return _Done(error=error)
-
-
-def chunks_at_once(window: int, signature: Signature) -> int:
-    """Return how many chunks may translate at once: `window`, or for 0 what suits the backend.
-
-    On a CPU, ct2 queues a chunk's batches and each core decodes one: a second chunk in flight
-    fills the cores while the last batches of the first finish (one idle core at the end of
-    each chunk otherwise: the 20 Alpino test articles took 20.7 s against 22.0 s, the mean of
-    two runs each, Intel Xeon, 2 cores). torch splits one batch across the cores, so two
-    chunks would only fight for them.
-    """
-    if window > 0:
-        return window
-    return 2 if signature.backend == "ct2" and signature.device == "cpu" else 1
-
-
 def read_chunk(
     items: Sequence[Item], options: SourceOptions, archive: Path
 ) -> tuple[list[Article], list[Failure]]:
@@ -192,13 +141,40 @@ def digest(
     say); without it, each chunk logs its progress.
     """
     settings = settings or Settings()
-    executor = executor or Inline()
     log = log or logging.getLogger("tolk")
     started = time.perf_counter()
     report = RunReport([describe(s) for s in sources], str(output_dir))
     spec = TranslatorSpec.from_settings(settings)
     signature = make_signature(select_model(spec), spec, settings)
     report.signature = str(signature)
+    with ExitStack() as stack:
+        if executor is None:
+            threads = Threads(chunks_at_once(0, signature))
+            stack.callback(threads.close)
+            executor = threads
+        _run(sources, output_dir, settings, executor, log, progress, report, signature, spec)
+    report.seconds = time.perf_counter() - started
+    log.info(
+        f"done: {report.translated} translated, {report.reused} unchanged, "
+        f"{len(report.failures)} failed in {report.seconds:.1f} s; {report.sentence_summary}"
+        + (f"; {report.change_summary}" if report.changes else "")
+    )
+    return report
+
+
+def _run(
+    sources: Sequence[object],
+    output_dir: str | Path,
+    settings: Settings,
+    executor: Executor,
+    log: logging.Logger | logging.LoggerAdapter,
+    progress: Callable[[str], Progress] | None,
+    report: RunReport,
+    signature: Signature,
+    spec: TranslatorSpec,
+) -> None:
+    """Do `digest`'s work into `report`, on the store, by `executor`."""
+    started = time.perf_counter()
     with OutputStore(
         Path(output_dir), settings.lock_timeout, settings.checkpoint_chunks, log
     ) as store:
@@ -272,13 +248,6 @@ def digest(
         counts = store.generation.manifest if store.generation else {}
         report.stored_articles = counts.get("articles", 0)
         report.stored_sentences = counts.get("sentences", 0)
-    report.seconds = time.perf_counter() - started
-    log.info(
-        f"done: {report.translated} translated, {report.reused} unchanged, "
-        f"{len(report.failures)} failed in {report.seconds:.1f} s; {report.sentence_summary}"
-        + (f"; {report.change_summary}" if report.changes else "")
-    )
-    return report
 
 
 LOST = (

@@ -161,6 +161,31 @@ def _point(handler, target: TextIO) -> None:
 
 
 @contextmanager
+def run_log(stream: TextIO | None = None) -> Iterator[None]:
+    """Print the library's log (the "tolk" logger: each chunk's progress, notes, warnings) on
+    `stream` (stderr) for the block, timed lines as Prefect's are, for a run in this process.
+
+    Nothing is added where the "tolk" logger already has a handler (an application's own).
+    """
+    log = logging.getLogger("tolk")
+    if log.handlers:
+        yield
+        return
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s.%(msecs)03d | %(levelname)-7s | %(message)s", "%H:%M:%S")
+    )
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+@contextmanager
 def progress_bars(stream: TextIO | None = None, **options) -> Iterator[ChunkProgress | None]:
     """Give progress bars on `stream` (stderr) for the block if it is a terminal, else None.
 

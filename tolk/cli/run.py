@@ -83,19 +83,6 @@ def _finish(state) -> None:
     _report(report)
 
 
-def _nothing_to_translate(sources: list[str], output_dir: Path, settings: Settings) -> bool:
-    """Say whether this run can skip Prefect: nothing to translate, and no Prefect server of
-    the user's own (PREFECT_API_URL) that should see every run."""
-    from tolk.glance import needs_model
-
-    if _own_prefect_api():
-        return False
-    try:
-        return not needs_model(sources, output_dir, settings)
-    except TolkError:
-        return False  # the run reports it, where it belongs
-
-
 def _own_prefect_api() -> bool:
     """Say whether a Prefect API is configured ($PREFECT_API_URL, or in the active profile),
     without importing Prefect (seconds)."""
@@ -147,16 +134,34 @@ def _report(report) -> None:
     metavar="URL",
     help="Translate on an existing Dask cluster, e.g. tcp://scheduler:8786.",
 )
-def run(sources, output_dir: Path, workers: int, dask_address: str | None, **values) -> None:
+@click.option(
+    "--prefect",
+    "through_prefect",
+    is_flag=True,
+    help="Run as a Prefect flow even with no Prefect API of your own configured: on Prefect's "
+    "temporary server, the run kept in the database in $PREFECT_HOME (seconds more).",
+)
+def run(
+    sources,
+    output_dir: Path,
+    workers: int,
+    dask_address: str | None,
+    through_prefect: bool,
+    **values,
+) -> None:
     """Run the digest once over the SOURCEs (default: seeds).
 
     A SOURCE is a folder of .txt articles and saved .html pages, one such file, a table
     (.csv, .jsonl, .parquet; one article per row), or an http(s) RSS/Atom feed URL whose
     items' pages are fetched (once: they are kept in the output folder).
 
+    The run is a Prefect flow when a Prefect API is configured (PREFECT_API_URL or the active
+    profile), with --workers or --dask-address, or with --prefect; otherwise the same steps run
+    in this process, without Prefect's seconds of start.
+
     Example: tolk run seeds https://example.nl/feed.xml archive.csv --out outputs --workers 2
     """
-    from tolk.cli.progress import progress_bars
+    from tolk.cli.progress import progress_bars, run_log
     from tolk.translate.base import default_threads
 
     settings = _settings(values)
@@ -171,10 +176,10 @@ def run(sources, output_dir: Path, workers: int, dask_address: str | None, **val
         )
     _check_model(settings)
     local = not (workers or dask_address)
-    if local and _nothing_to_translate(sources, output_dir, settings):
+    if local and not (through_prefect or _own_prefect_api()):
         from tolk.run import digest as digest_here
 
-        with progress_bars() as progress:  # in case a source changed since the glance
+        with run_log(), progress_bars() as progress:
             report = digest_here(sources, output_dir, settings, progress=progress)
         _report(report)
     _quiet_prefect()

@@ -13,13 +13,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from tolk.errors import OutputError
-from tolk.records import SCHEMA_VERSION
 from tolk.store.layout import (
     ARTICLES_FILE,
     CURRENT,
     SENTENCES_FILE,
-    STAGING_DIR,
-    STATE_DIR,
     TABLES_DIR,
 )
 from tolk.store.tables import (
@@ -75,23 +72,3 @@ def sentence_batches(root: Path) -> Iterator[pa.Table]:
         yield from generation.batches(SENTENCES_FILE)
     except Unreadable as error:
         raise OutputError(f"{error}; run tolk on the folder again to repair it") from None
-
-
-def settled_keys(root: Path) -> dict[str, str] | None:
-    """Return the cache key of every committed article, or None when the folder needs a run's
-    attention whatever the sources say: no tables yet, damaged or older ones, or work an
-    interrupted run left staged. (A glance without the lock: the run itself checks again.)"""
-    root = Path(root)
-    staging = root / STATE_DIR / STAGING_DIR
-    if staging.is_dir() and any(staging.iterdir()):
-        return None
-    try:
-        generation = current_generation(root)
-        if generation is None or generation.number == 0:
-            return None
-        if generation.manifest.get("schema_version") != SCHEMA_VERSION:
-            return None
-        rows = generation.read(ARTICLES_FILE, ["id", "cache_key"])
-    except (OutputError, Unreadable):
-        return None
-    return dict(zip(rows["id"].to_pylist(), rows["cache_key"].to_pylist(), strict=True))
