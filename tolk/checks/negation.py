@@ -10,9 +10,11 @@ no, never, nobody, no one, nothing, none, nowhere, without, neither, nor. Beside
   alleen" is "not just" or "more than just". "neither ... nor ... nor", "not A nor B", "noch A
   noch B" and "niets of niemand" are one negation; a "nor" that continues no negation is none.
 - Idioms that hold a negation and are as often said without one may count as none: "never
-  before" (new), "nothing but" (only), "or not", "no doubt", "don't forget" (remember), "not
-  every" (some); "niet meer dan" (only), "vergeet niet", "niet ieder". So may a negation right
-  before a word negated by its form ("niet onbelangrijk" is "important").
+  before" (new), "nothing but" (only), "nothing else", "or not", "no doubt", "don't forget"
+  (remember), "not every" (some), "no matter", "little or no", "not ... until" and "didn't ...
+  until" (only then: "pas"); "niet meer dan" (only), "vergeet niet", "niet ieder", "(wel) of
+  niet". So may a negation right before a word negated by its form ("niet onbelangrijk" is
+  "important").
 - Words that can stand for a negation may count as one, where the other side has a negation to
   spare: those negated by their form (un-, non-, in-, im-, -less: "unable", "non-diabetic",
   "impossible", "endless"; on-, niet-, -loos: "onmogelijk", "eindeloos"), those that mean "not"
@@ -146,6 +148,8 @@ _NOR_CLAUSE = re.compile(
 )
 # Two negative words joined by "of"/"or" are one: "niets of niemand", "never or nowhere".
 _JOINED = re.compile(r"\s*(?:,\s*)?(?:of|en|or|and)\s*")
+# "didn't open until March" is "opened only in March" ("pas in maart"): it may count as none.
+_UNTIL = re.compile(r"(?:\s+[\w'’-]+){0,4}?\s+until\b", re.I)
 _CAPITALISED_WORD = re.compile(r"[A-Z][\w'’-]*[\s,]*$")
 _SENTENCE_START = re.compile(r"(?:^|[.!?;:])\W*$")
 
@@ -209,7 +213,9 @@ def tally(
             continue
         last_end = match.end()
         result.count += 1
-        result.optional += kind == "optional"
+        result.optional += kind == "optional" or (
+            kind == "contraction" and _UNTIL.match(text, match.end()) is not None
+        )
     if pattern is not _QUICK[language]:
         result.spare["form"] += len(_LESS[language].findall(text))
     return result

@@ -11,12 +11,15 @@ DUTCH_OPTIONAL = (
     r"zonder\s+(?:enige\s+)?twijfel|geen\s+twijfel|geen\s+wonder|"
     r"vergeet\s+(?:\w+\s+){0,3}niet|niet\s+(?:te\s+)?vergeten|"
     r"niet\s+in\s+de\s+laatste\s+plaats|geen\s+kwaad|"
-    r"niet\s+(?:ieder|iedere|elk|elke|alle|altijd|overal|iedereen)"
+    r"niet\s+(?:ieder|iedere|elk|elke|alle|altijd|overal|iedereen)|"
+    r"(?:wel\s+)?of\s+niet"
 )
 ENGLISH_OPTIONAL = (
     r"never\s+(?:\w+\s+){0,2}before|"
     r"(?:nothing|no\s+one|nobody|none)\s+(?:else|but|except|other\s+than|more\s+than|less\s+than)|"
-    r"no\s+(?:more|less|fewer|later|sooner)\s+than|none\s+other\s+than|not\s+until|"
+    r"(?:nothing|no\s+one|nobody|none)\s+(?:\w+\s+){1,3}?(?:else|except|other\s+than)|"
+    r"no\s+(?:more|less|fewer|later|sooner)\s+(?:\w+\s+)?than|none\s+other\s+than|"
+    r"(?:not|never)\s+(?:[\w'’-]+\s+){0,4}?until|no\s+matter|(?:little|few)\s+or\s+no|"
     r"whether\s+or\s+not|or\s+not|no\s+doubt|without\s+(?:a\s+)?doubt|"
     r"(?:do\s+not|don['’]t|never)\s+forget|not\s+least|not\s+unlike|no\s+wonder|"
     r"not\s+to\s+mention|can(?:not|['’]t)\s+help|"
