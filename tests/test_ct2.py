@@ -20,7 +20,7 @@ from tolk.models.store import MANIFEST, describe
 from tolk.settings import Settings
 from tolk.translate import BatchPolicy, TranslatorSpec, load_translator, select_model
 from tolk.translate.batching import length_cap
-from tolk.translate.ct2 import Ct2Translator
+from tolk.translate.ct2 import Ct2Translator, aligns_as_converted
 
 
 @pytest.fixture(scope="session")
@@ -316,3 +316,22 @@ def test_ct2_chunks_translating_at_once_on_threads_write_what_one_at_a_time_does
         for d in ("threads", "inline")
     )
     assert len(threads) > 100 and threads == inline
+
+
+@pytest.mark.parametrize(
+    "config, aligns",
+    [
+        (None, True),  # no source config: opus-mt's layout is assumed
+        ({"decoder_layers": 6}, True),  # opus-mt names none: the last layer's first head
+        ({"decoder_layers": 6, "alignment_layer": -1, "alignment_head": 0}, True),
+        ({"decoder_layers": 6, "alignment_layer": 5, "alignment_head": 0}, True),
+        ({"decoder_layers": 6, "alignment_layer": 0, "alignment_head": 0}, False),
+        ({"decoder_layers": 6, "alignment_layer": 5, "alignment_head": 3}, False),
+    ],
+)
+def test_alignment_is_asked_of_ctranslate2_only_where_its_head_is_the_models(
+    tmp_path, config, aligns
+):
+    if config is not None:
+        (tmp_path / "config.json").write_text(json.dumps(config))
+    assert aligns_as_converted(tmp_path) is aligns

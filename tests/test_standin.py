@@ -159,3 +159,65 @@ def test_names_missing_training_data(tmp_path):
         "cannot build the stand-in model: no UD Dutch Alpino .conllu files under "
         f"{tmp_path / 'benchmarks' / 'data'}; build it from a tolk source checkout"
     )
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_its_alignment_head_puts_a_glossary_term_in_place_of_the_scrambled_name(
+    tmp_path, tiny_standin, backend
+):
+    from tolk.checks.glossary import Glossary
+    from tolk.models.convert import convert
+    from tolk.translate import TranslatorSpec, load_translator
+
+    path = tiny_standin
+    if backend == "ct2":  # one decoder layer: its head 0 is the one CTranslate2 returns
+        path = convert(describe(tiny_standin), "float32", out=tmp_path / "ct2").path
+    translator = load_translator(TranslatorSpec(model=str(path), backend=backend, threads=1))
+    if backend == "torch":  # named in its config; opus-mt's default is (-1, 0)
+        assert translator.alignment == (0, 0)
+    else:
+        assert translator.aligns
+    sentences = ["Toen sprak Rutte in de Kamer.", "Het regent in Amsterdam vandaag."]
+    plain = translator.translate(sentences, 2)
+    glossary = Glossary.of([("Rutte", "="), ("Kamer", "Chamber")])
+    [best] = translator.decode_candidates(sentences[:1], 2, 2)[0][:1]
+    # Each output piece is aligned; the wired head matches positions, so in order.
+    assert best.links and [link.source_start for link in best.links] == sorted(
+        link.source_start for link in best.links
+    )
+    steered = translator.translate(sentences, 2, glossary=glossary)
+    # The stand-in scrambles every word; its alignment shows where the name and the term went.
+    assert not glossary.unmet(sentences[0], steered[0].text), steered[0].text
+    assert "Rutte" not in plain[0].text and "Chamber" not in plain[0].text
+    # A sentence without a term keeps the English it has without a glossary (its confidence
+    # may differ in the last float digits, its English not).
+    assert steered[1].text == plain[1].text
+
+
+@pytest.mark.parametrize("backend", ["torch", "ct2"])
+def test_a_forced_pass_aligns_an_output_as_its_search_did(tmp_path, tiny_standin, backend):
+    from dataclasses import replace
+
+    from tolk.models.convert import convert
+    from tolk.translate import TranslatorSpec, load_translator
+
+    path = tiny_standin
+    if backend == "ct2":
+        path = convert(describe(tiny_standin), "float32", out=tmp_path / "ct2").path
+    translator = load_translator(TranslatorSpec(model=str(path), backend=backend, threads=1))
+    sentences = [
+        "Toen sprak Rutte in de Kamer.",
+        "Het regent in Amsterdam vandaag.",
+        "De minister wil meer geld voor de zorg.",
+        "Volgens de burgemeester is dat niet genoeg.",
+    ]
+    for sentence, [best, *_] in zip(
+        sentences, translator.decode_candidates(sentences, 2, 2), strict=True
+    ):
+        # A repaired output has no links; a forced pass over its pieces gives the ones its
+        # search would have.
+        assert best.links and best.pieces
+        assert translator.aligned(sentence, replace(best, links=())).links == best.links
+        # Without its pieces, its text as the tokenizer splits it is aligned instead.
+        assert translator.aligned(sentence, replace(best, links=(), pieces=())).links
+        assert translator.aligned(sentence, best) is best  # one that has them keeps them

@@ -19,14 +19,19 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from tolk.checks.names import fold, sound_key
 from tolk.errors import BadGlossary
+
+if TYPE_CHECKING:
+    from tolk.translate.align import Link
 
 KEEP = "="  # the English is the Dutch term itself: do not translate
 _DUTCH_ENDINGS = r"(?:s|'s|’s|e|en|n)?"
@@ -111,17 +116,60 @@ class Glossary:
             return []
         return [t for t in self.terms_in(nl) if not self.rendered(t, en)]
 
-    def substitute(self, nl: str, en: str) -> str:
-        """Put right, in the English, kept terms it mangled, where only one word span fits."""
+    def substitute(self, nl: str, en: str, links: Sequence[Link] = ()) -> str:
+        """Put the required renderings into the English where the place of a term is clear.
+
+        With `links` (the model's alignment of the English to the Dutch, `tolk.translate.align`):
+        the words aligned to the term's one occurrence in the Dutch, when they are a run of
+        words next to each other that no other term claims, become its rendering (an English
+        possessive ending stays). Without, or where they do not show it: a kept term's one near
+        form in the English ("Rute" for "Rutte") is put right. Anything else stays as it is
+        (and unmet: `unmet` still names it).
+        """
+        edits: list[tuple[int, int, str]] = []
         for term in self.unmet(nl, en):
-            if not term.kept:
-                continue  # a translated term has no form to look for: it stays unmet
-            span = _mangled(term.dutch, en)
-            if span is not None:
-                en = en[: span[0]] + term.dutch + en[span[1] :]
+            span = self._aligned(term, nl, en, links) if links else None
+            if span is None and term.kept:
+                span = _mangled(term.dutch, en)
+            if span is None or any(span[0] < e and s < span[1] for s, e, _ in edits):
+                continue
+            edits.append((*span, term.english))
+        for start, end, english in sorted(edits, reverse=True):
+            en = en[:start] + english + en[end:]
         return en
 
+    def _aligned(
+        self, term: Term, nl: str, en: str, links: Sequence[Link]
+    ) -> tuple[int, int] | None:
+        """Return the span of the English words aligned to a term, if they show it clearly."""
+        occurrences = [m.span() for m in self._patterns[term].finditer(nl)]
+        if len(occurrences) != 1:
+            return None  # two of them: which English is which is a guess
+        start, end = occurrences[0]
+        aligned = [link for link in links if link.source_start < end and start < link.source_end]
+        words = list(_WORD.finditer(en))
+        hit = [
+            i
+            for i, word in enumerate(words)
+            if any(link.start < word.end() and word.start() < link.end for link in aligned)
+        ]
+        if not hit or hit[-1] - hit[0] + 1 != len(hit):
+            return None  # nothing aligned, or words of something else in between
+        longest = max(len(term.dutch.split()), len(term.english.split()))
+        if len(hit) > longest + 2:
+            return None  # spread over more words than a rendering of the term would take
+        if len(hit) == len(words) and _WORD.search(nl[:start] + " " + nl[end:]):
+            return None  # all the English, for a term that is not all the Dutch
+        first, last = words[hit[0]], words[hit[-1]]
+        ending = _POSSESSIVE.search(last.group())
+        return first.start(), last.end() - (len(ending.group()) if ending else 0)
 
+    @cached_property
+    def _patterns(self) -> dict[Term, re.Pattern[str]]:
+        return dict(self._dutch)
+
+
+_POSSESSIVE = re.compile(r"(?:'s|’s|')$")
 _WORD = re.compile(r"[^\W_][\w'’-]*")
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from tolk.errors import ModelLoadError
-from tolk.models.store import ModelInfo, read_manifest, shortlist_id
+from tolk.models.store import ModelInfo, read_json, read_manifest, shortlist_id
 from tolk.models.tuned import Ct2Settings, load_tuned
 from tolk.settings import DEFAULTS
+from tolk.translate.align import links
 from tolk.translate.base import Translator, default_threads
 from tolk.translate.batching import BatchPolicy, length_cap
 from tolk.translate.repair import REPAIR, Decoded
@@ -32,6 +35,23 @@ def runtime_compute_type(stored: str, device: str, supported: set[str]) -> str:
     if stored.startswith("int8") and "int8" in supported:
         return "int8"
     return "float32" if device == "cpu" else "auto"
+
+
+def aligns_as_converted(source: Path | None) -> bool:
+    """Say whether CTranslate2's attention output is the model's alignment head.
+
+    CTranslate2's converter keeps the first head of the last decoder layer for
+    `return_attention` (opus-mt's trained alignment head). A model whose config (in `source`,
+    the transformers directory it came from) names another layer or head gets no alignment on
+    this backend, rather than a wrong one.
+    """
+    config = source / "config.json" if source else None
+    if config is None or not config.exists():
+        return True
+    values = read_json(config)
+    layer, head = values.get("alignment_layer"), values.get("alignment_head")
+    last = int(values.get("decoder_layers", 0)) - 1
+    return layer in (None, -1, last) and head in (None, 0)
 
 
 class Ct2Translator(Translator):
@@ -104,6 +124,7 @@ class Ct2Translator(Translator):
             ) from None
         self.max_input_tokens = info.max_input_tokens
         self.default_beams = info.default_beams
+        self.aligns = aligns_as_converted(info.source)
         self.forced_eos = bool(read_manifest(info.path).get("forced_eos", True))
         # Rows (sentences x beams) per decoding call; 0: no limit.
         self.max_decoding_rows = settings.rows_per_call
@@ -126,7 +147,12 @@ class Ct2Translator(Translator):
         return cap - 1 if self.forced_eos else cap
 
     def _submit(
-        self, texts: Sequence[str], beams: int, repair: bool = False, hypotheses: int = 1
+        self,
+        texts: Sequence[str],
+        beams: int,
+        repair: bool = False,
+        hypotheses: int = 1,
+        attention: bool = False,
     ) -> list:
         """Queue one batch for decoding, in calls of one length cap each; return them."""
         beams = beams or self.default_beams
@@ -152,6 +178,7 @@ class Ct2Translator(Translator):
                 asynchronous=True,
                 **steer,
                 **({"num_hypotheses": hypotheses} if hypotheses > 1 else {}),
+                **({"return_attention": True} if attention else {}),
             )
             jobs.append((source[start:end], limit, pending))
             start = end
@@ -182,13 +209,13 @@ class Ct2Translator(Translator):
                 # score_batch scores an end of sentence after the output; one cut at its cap
                 # never chose it.
                 log_probs = scored.log_probs[:-1] if capped else scored.log_probs
-                ids = self.tokenizer.convert_tokens_to_ids(hypothesis)
                 decoded.append(
                     Decoded(
-                        self.tokenizer.decode(ids, skip_special_tokens=True),
+                        self._detokenized(hypothesis),
                         sum(log_probs) / len(log_probs) if log_probs else None,
                         capped,
                         len(log_probs),
+                        pieces=tuple(hypothesis),
                     )
                 )
         return decoded
@@ -198,16 +225,69 @@ class Ct2Translator(Translator):
         return all(job.done() for *_, pending in scoring for job in pending)
 
     def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
-        jobs = self._submit(texts, max(beams or self.default_beams, n), hypotheses=n)
+        jobs = self._submit(
+            texts, max(beams or self.default_beams, n), hypotheses=n, attention=self.aligns
+        )
+        results = [[job.result() for job in pending] for _, _, pending in jobs]
+        # Only the best of each is scored now, as `decode_batch` scores it: the others are
+        # scored if a glossary picks one (`scored`), which few are.
+        scoring = self._score(jobs)
         found: list[list[Decoded]] = []
-        for source, limit, pending in jobs:
-            results = [job.result().hypotheses for job in pending]
-            rows = [row for row, hyps in zip(source, results, strict=True) for _ in hyps]
-            flat = [h for hyps in results for h in hyps]
-            scores = self.model.score_batch(rows, flat, asynchronous=True)
-            decoded = iter(self._finish([(rows, flat, limit, scores)]))
-            found.extend([next(decoded) for _ in hyps] for hyps in results)
+        plain = iter(texts)
+        for (source, limit, _), batch, scored in zip(jobs, results, scoring, strict=True):
+            for source_row, result, best in zip(source, batch, self._finish([scored]), strict=True):
+                best = replace(best, text=best.text.strip())
+                text = next(plain)
+                if self.aligns:
+                    # The alignment head's weights (CTranslate2 keeps the first head of the
+                    # last layer, the one opus-mt was trained to align with): a row a token.
+                    aligned = links(
+                        source_row, text, result.hypotheses[0], best.text, result.attention[0]
+                    )
+                    best = replace(best, links=aligned)
+                others = [
+                    Decoded(
+                        self._detokenized(hypothesis),
+                        capped=len(hypothesis) >= limit,
+                        pieces=tuple(hypothesis),
+                        unscored=(tuple(source_row), tuple(hypothesis), limit),
+                    )
+                    for hypothesis in result.hypotheses[1:]
+                ]
+                found.append([best, *others])
         return found
+
+    def scored(self, decoded: Decoded) -> Decoded:
+        if not decoded.unscored:
+            return decoded
+        source, hypothesis, limit = decoded.unscored
+        rows, outputs = [list(source)], [list(hypothesis)]
+        pending = self.model.score_batch(rows, outputs, asynchronous=True)
+        [done] = self._finish([(rows, outputs, limit, pending)])
+        return replace(decoded, confidence=done.confidence, tokens=done.tokens, unscored=())
+
+    def aligned(self, text: str, decoded: Decoded) -> Decoded:
+        if decoded.links or not decoded.text or not self.aligns:
+            return decoded
+        [source] = [self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])]
+        target = list(decoded.pieces)  # as decoded; else as the tokenizer splits the text
+        if not target:
+            output = self.tokenizer(text_target=decoded.text)["input_ids"][:-1]  # no </s>
+            target = self.tokenizer.convert_ids_to_tokens(output)
+        # The output forced as a prefix: CTranslate2 gives the attention of its tokens too.
+        [result] = self.model.translate_batch(
+            [source],
+            target_prefix=[target],
+            beam_size=1,
+            max_decoding_length=len(target) + 1,
+            return_attention=True,
+        )
+        attention = result.attention[0][: len(target)]
+        return replace(decoded, links=links(source, text, target, decoded.text, attention))
+
+    def _detokenized(self, hypothesis: Sequence[str]) -> str:
+        ids = self.tokenizer.convert_tokens_to_ids(list(hypothesis))
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
 
     def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
         return self._finish(self._score(self._submit(texts, beams, repair)))

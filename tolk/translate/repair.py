@@ -16,9 +16,6 @@ from typing import Protocol
 REPAIR = {"no_repeat_ngram_size": 3, "repetition_penalty": 1.3}
 # The flags a second decoding may mend; numbers, copies and length are the model's reading.
 REPAIRABLE = frozenset({"repetition", "cap", "empty"})
-# Candidates asked of the model for a sentence whose best English misses a glossary term.
-GLOSSARY_CANDIDATES = 8
-
 Judge = Callable[[str, str], tuple[str, ...]]
 
 
@@ -32,9 +29,11 @@ class Terms(Protocol):
 
     terms: Sequence
 
-    def unmet(self, nl: str, en: str) -> bool: ...
+    def terms_in(self, nl: str) -> Sequence: ...
 
-    def substitute(self, nl: str, en: str) -> str: ...
+    def unmet(self, nl: str, en: str) -> Sequence: ...
+
+    def substitute(self, nl: str, en: str, links: Sequence = ()) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,14 @@ class Decoded:
     confidence: float | None = None  # mean log-probability per output token, under the model
     capped: bool = False  # stopped at its length cap instead of ending by itself
     tokens: int = 0  # output tokens the confidence averages over
+    # Where the backend aligned it: which characters of the source each output piece came
+    # from (`tolk.translate.align.Link`s); () when it did not.
+    links: tuple = ()
+    # Its SentencePiece pieces as decoded, where the backend gives them (to align it later).
+    pieces: tuple = ()
+    # A candidate whose confidence the backend left to be scored if it is chosen
+    # (`Translator.scored`): its source and output pieces; () otherwise.
+    unscored: tuple = ()
 
 
 def flags_of(nl: str, decoded: Decoded, judge: Judge) -> tuple[str, ...]:
@@ -69,12 +76,15 @@ def better(nl: str, first: Decoded, second: Decoded, judge: Judge) -> Decoded:
 def glossary_choice(
     nl: str, best: Decoded, candidates: Sequence[Decoded], glossary: Terms
 ) -> Decoded:
-    """Pick the first candidate that renders every term; else put kept terms right in the best."""
+    """Pick the first candidate that renders every term; else put the terms right in the best,
+    where its alignment (or, for a kept term, a near form of it) shows the place unambiguously."""
+    if not glossary.unmet(nl, best.text):
+        return best
     for candidate in candidates:
         if not glossary.unmet(nl, candidate.text) and not candidate.capped:
             return candidate
-    text = glossary.substitute(nl, best.text)
-    return best if text == best.text else replace(best, text=text)
+    text = glossary.substitute(nl, best.text, best.links)
+    return best if text == best.text else replace(best, text=text, links=())
 
 
 def mean_confidence(parts: Sequence[Decoded]) -> float | None:

@@ -10,14 +10,17 @@ teacher-forced pass after decoding: the same quantity the ct2 backend computes w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
 from tolk.errors import ModelLoadError
 from tolk.models.store import ModelInfo
 from tolk.settings import DEFAULTS, TORCH_DTYPES
+from tolk.translate.align import links
 from tolk.translate.base import Translator
 from tolk.translate.batching import BatchPolicy, length_cap
 from tolk.translate.repair import REPAIR, Decoded
+from tolk.translate.torch_align import StepAlignment, forced_alignment
 
 SCORE_POSITIONS = 16  # output positions projected onto the 67k-word vocabulary at once
 
@@ -167,6 +170,11 @@ class TorchTranslator(Translator):
         self.pad = model.config.pad_token_id
         self.eos = model.config.eos_token_id
         self.start = model.config.decoder_start_token_id
+        # The cross-attention head that aligns: opus-mt's is the first of the last layer (a
+        # `transformer-align` model); a model may name another in its config.
+        layer = getattr(model.config, "alignment_layer", None)
+        head = getattr(model.config, "alignment_head", None)
+        self.alignment = (-1 if layer is None else int(layer), 0 if head is None else int(head))
         self._torch = torch
 
     def _pin_threads(self, torch) -> None:
@@ -215,8 +223,10 @@ class TorchTranslator(Translator):
             confidence, counted = scored or self._score(batch, outputs, capped)
         texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
         return [
-            Decoded(text, conf, cap, n)
-            for text, conf, cap, n in zip(texts_out, confidence, capped, counted, strict=True)
+            Decoded(text, conf, cap, n, pieces=tuple(self._pieces(row)))
+            for text, conf, cap, n, row in zip(
+                texts_out, confidence, capped, counted, outputs, strict=True
+            )
         ]
 
     def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
@@ -226,28 +236,78 @@ class TorchTranslator(Translator):
         from transformers import LogitsProcessorList
 
         width = max(beams, n)
+        steps = _StepScores(2 * width) if width > 1 else None
+        processors = [_row_caps_processor(caps, width, self.eos)]
+        aligning = StepAlignment(self.model, self.alignment, batch["attention_mask"], width)
         with self._torch.inference_mode():
-            generated = self.model.generate(
-                **batch,
-                num_beams=width,
-                num_return_sequences=n,
-                do_sample=False,
-                max_length=None,
-                max_new_tokens=max(caps),
-                logits_processor=LogitsProcessorList([_row_caps_processor(caps, width, self.eos)]),
-            )
-            outputs = generated[:, 1:]
+            with aligning.hook:  # the search's steps only, not the passes after it
+                generated = self.model.generate(
+                    **batch,
+                    num_beams=width,
+                    num_return_sequences=n,
+                    do_sample=False,
+                    max_length=None,
+                    max_new_tokens=max(caps),
+                    logits_processor=LogitsProcessorList(
+                        [steps, *processors] if steps else processors
+                    ),
+                    return_dict_in_generate=True,
+                )
+            outputs = generated.sequences[:, 1:]
+            beam_indices = getattr(generated, "beam_indices", None)
+            del generated
             row_caps = [cap for cap in caps for _ in range(n)]
             lengths = (outputs != self.pad).sum(1).tolist()
             capped = [m >= cap for m, cap in zip(lengths, row_caps, strict=True)]
-            expanded = {k: v.repeat_interleave(n, dim=0) for k, v in batch.items()}
-            confidence, counted = self._score(expanded, outputs, capped)
-        texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
-        rows = [
-            Decoded(text, conf, cap, m)
-            for text, conf, cap, m in zip(texts_out, confidence, capped, counted, strict=True)
+            counted = self._counted(outputs, capped)
+            scored = steps.confidence(beam_indices, outputs, counted) if steps else None
+            if scored is None:  # a token outside the kept log-probabilities: score them all
+                expanded = {k: v.repeat_interleave(n, dim=0) for k, v in batch.items()}
+                scored = self._score(expanded, outputs, capped)
+            confidence, counted = scored
+            best = outputs[::n]
+            attention = aligning.weights(beam_indices, slice(None, None, n))
+            if attention is None:  # greedy: no beams to follow back
+                attention = forced_alignment(self.model, self.alignment, batch, best, self.start)
+            attention = attention.tolist()
+        texts_out = [
+            t.strip() for t in self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
         ]
-        return [rows[i * n : (i + 1) * n] for i in range(len(texts))]
+        rows = [
+            Decoded(text, conf, cap, m, pieces=tuple(self._pieces(row)))
+            for text, conf, cap, m, row in zip(
+                texts_out, confidence, capped, counted, outputs, strict=True
+            )
+        ]
+        found = [rows[i * n : (i + 1) * n] for i in range(len(texts))]
+        for i, (text, row) in enumerate(zip(texts, found, strict=True)):
+            source = self._pieces(batch["input_ids"][i])
+            target = list(row[0].pieces)
+            row[0] = replace(row[0], links=links(source, text, target, row[0].text, attention[i]))
+        return found
+
+    def aligned(self, text: str, decoded: Decoded) -> Decoded:
+        if decoded.links or not decoded.text:
+            return decoded
+        self._pin_threads(self._torch)
+        batch = self.tokenizer([text], return_tensors="pt").to(self.device)
+        if decoded.pieces:  # as decoded; else as the tokenizer splits the text
+            ids = [self.tokenizer.convert_tokens_to_ids(list(decoded.pieces))]
+            outputs = self._torch.tensor(ids)
+        else:
+            outputs = self.tokenizer(text_target=[decoded.text], return_tensors="pt")["input_ids"]
+        with self._torch.inference_mode():
+            attention = forced_alignment(
+                self.model, self.alignment, batch, outputs.to(self.device), self.start
+            )
+        source, target = self._pieces(batch["input_ids"][0]), self._pieces(outputs[0])
+        return replace(
+            decoded, links=links(source, text, target, decoded.text, attention[0].tolist())
+        )
+
+    def _pieces(self, ids) -> list[str]:
+        """Return the pieces of a row of token ids, padding left out."""
+        return self.tokenizer.convert_ids_to_tokens([t for t in ids.tolist() if t != self.pad])
 
     def _counted(self, outputs, capped: list[bool]):
         """Mark the output tokens a confidence averages over: all but padding and, for an
