@@ -4,12 +4,12 @@ Takes FLORES-200 devtest (shipped in tolk/data/) and a glossary built from it: e
 the Dutch and the human English both hold once, as the same word (kept: `=`), and every common
 exonym of tolk/data/exonyms.tsv whose English form the reference holds (Dutch -> that form).
 Translates the first N sentences with the stand-in (tolk.testing.standin, built once into the
-cache) on the torch backend (or `--backend ct2`, its int8 conversion), without and with the
-glossary, and gives: the term exact-match rate (Alam et al. 2021) of each run and of the
-references; the share of sentences flagged `glossary`; whether every unmet term is flagged;
-whether the sentences the glossary did not touch are byte-identical; and the wall time of each
-run (one process, the same machine, off and on alternated twice, the faster of each kept: the
-ratio is what to quote).
+cache; or `--model DIR`, a transformers Marian model such as opus-mt-nl-en) on the torch backend
+(or `--backend ct2`, its int8 conversion), without and with the glossary, and gives: the term
+exact-match rate (Alam et al. 2021) of each run and of the references; the share of sentences
+flagged `glossary`; whether every unmet term is flagged; whether the sentences the glossary did
+not touch are byte-identical; and the wall time of each run (one process, the same machine, off
+and on alternated twice, the faster of each kept: the ratio is what to quote).
 
 The stand-in copies its source through a fixed swap of word pieces
 (tolk.testing.standin_training), so no candidate of it holds a name as written: on it the
@@ -19,15 +19,17 @@ last layer's first head, which is opus-mt's aligning head but not the stand-in's
 stand-in gets no alignment and this measures the n-best's cost only.
 
   python benchmarks/glossary.py [--limit N] [--beams N] [--threads N] [--backend torch|ct2]
+                                [--model DIR]
 
-The committed results are of `--limit 50 --threads 1` (about 5 minutes on a shared 2-core
-machine): glossary.md for torch, glossary-ct2.md for ct2.
+The committed results are of `--limit 200 --threads 1` (about 10 minutes for torch, 4 for ct2,
+on a 2-core machine): glossary.md for torch, glossary-ct2.md for ct2.
 """
 
 import argparse
 import json
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--beams", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--backend", choices=("torch", "ct2"), default="torch")
+    parser.add_argument("--model", help="a transformers Marian model directory (default: stand-in)")
     args = parser.parse_args(argv)
 
     from tolk.testing.standin import standin_model
@@ -75,13 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     pairs = pairs[: args.limit]
     sources = [nl for nl, _ in pairs]
     references = [en for _, en in pairs]
-    model = standin_model(progress=lambda m: print(m, flush=True))
+    model = (
+        Path(args.model).resolve()
+        if args.model
+        else standin_model(progress=lambda m: print(m, flush=True))
+    )
+    label = "the stand-in" if not args.model else model.name
     path = model
     if args.backend == "ct2":
         from tolk.models.convert import convert
         from tolk.models.store import describe
 
-        path = convert(describe(model), "int8", out=model.parent / f"{model.name}-ct2-int8").path
+        out = Path(tempfile.mkdtemp()) / f"{model.name}-ct2-int8"  # a fresh conversion
+        path = convert(describe(model), "int8", out=out).path
     translator = load_translator(
         TranslatorSpec(model=str(path), backend=args.backend, threads=args.threads)
     )
@@ -133,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "overhead": round(glossary_seconds / plain_seconds - 1, 4),
     }
     lines = [
-        f"Glossary on the stand-in ({args.backend}), FLORES-200 devtest first {len(sources)} "
+        f"Glossary on {label} ({args.backend}), FLORES-200 devtest first {len(sources)} "
         f"sentences, {len(glossary.terms)} terms ({terms} occurrences in {len(with_terms)} "
         "sentences):",
         "",
