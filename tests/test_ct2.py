@@ -263,7 +263,7 @@ def test_the_flow_uses_a_fresh_conversion_and_records_it(
 def test_torch_takes_each_confidence_from_its_beam_search_as_a_forced_pass_gives_it(
     tiny_marian, seed_sentences, monkeypatch
 ):
-    from tolk.translate import torch as torch_backend
+    from tolk.translate import torch_search
 
     translator = load_translator(TranslatorSpec(model=str(tiny_marian), backend="torch", threads=1))
     texts = seed_sentences[:6]
@@ -274,7 +274,7 @@ def test_torch_takes_each_confidence_from_its_beam_search_as_a_forced_pass_gives
     assert forced == []  # no second pass over the outputs
     assert translator.decode_batch(texts, 4, repair=True) and forced == [6]  # bent by penalties
 
-    monkeypatch.setattr(torch_backend._StepScores, "confidence", lambda *a: None)
+    monkeypatch.setattr(torch_search.StepScores, "confidence", lambda *a: None)
     passed = translator.decode_batch(texts, 4)
     assert forced == [6, 6]
     assert [(d.text, d.capped, d.tokens) for d in searched] == [

@@ -2,9 +2,12 @@
 
 Each sentence gets its own length cap (`length_cap`), applied per row by a logits processor
 that forces the end of sentence there, so a sentence decodes the same whatever shares its
-batch. Confidence is the mean log-probability of the output's tokens under the model, from one
-teacher-forced pass after decoding: the same quantity the ct2 backend computes with
-`score_batch`, and untouched by the repair settings that steered the search.
+batch. Confidence is the mean log-probability of the output's tokens under the model, read off
+the beam search (`tolk.translate.torch_search`), or from one teacher-forced pass where the
+search's numbers are not the model's (a repair, greedy search): the same quantity the ct2
+backend computes with `score_batch`, and untouched by the repair settings that steered the
+search. For a glossary, the n-best carry the alignment head's links
+(`tolk.translate.torch_align`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from tolk.translate.base import Translator
 from tolk.translate.batching import BatchPolicy, length_cap
 from tolk.translate.repair import REPAIR, Decoded
 from tolk.translate.torch_align import StepAlignment, forced_alignment
+from tolk.translate.torch_search import StepScores, row_caps_processor
 
 SCORE_POSITIONS = 16  # output positions projected onto the 67k-word vocabulary at once
 
@@ -40,67 +44,6 @@ def check_tied_embeddings(model) -> None:
         "embeddings, but after loading they differ; this transformers version mis-loads the "
         "model (see transformers#45005): install another transformers release"
     )
-
-
-def _row_caps_processor(caps: Sequence[int], beams: int, eos: int):
-    """Return a logits processor that ends each sentence's beams at that sentence's cap."""
-    import torch
-    from transformers import LogitsProcessor
-
-    class RowCaps(LogitsProcessor):
-        def __init__(self) -> None:
-            self.caps = torch.tensor(caps).repeat_interleave(beams)
-
-        def __call__(self, input_ids, scores):
-            generated = input_ids.shape[1] - 1  # after the decoder start token
-            due = (generated >= self.caps.to(scores.device) - 1).nonzero().flatten()
-            if len(due):
-                scores[due] = float("-inf")
-                scores[due, eos] = 0.0
-            return scores
-
-    return RowCaps()
-
-
-class _StepScores:
-    """A logits processor that keeps, at each step of a beam search, every row's best `keep`
-    log-probabilities, before any processor bends them.
-
-    Beam search keeps the best 2 x beams continuations of a sentence over all its rows, so a
-    token it chooses is always among its own row's best 2 x beams: following the beams back
-    (`beam_indices`) gives each output token's log-probability, the same quantity the forced
-    pass of `TorchTranslator._score` computes, for the cost of a top-k per step.
-    """
-
-    def __init__(self, keep: int) -> None:
-        self.keep = keep
-        self.values: list = []
-        self.indices: list = []
-
-    def __call__(self, input_ids, scores):
-        values, indices = scores.topk(self.keep, dim=-1)
-        self.values.append(values)
-        self.indices.append(indices)
-        return scores
-
-    def confidence(self, beam_indices, outputs, counted) -> tuple[list[float], list[int]] | None:
-        """Return each output's mean log-probability per counted token and the count, or None
-        when a token is not among those kept (then the forced pass must score them)."""
-        import torch
-
-        steps = outputs.shape[1]
-        if beam_indices is None or len(self.values) < steps or beam_indices.shape[1] < steps:
-            return None
-        rows = beam_indices[:, :steps].clamp(min=0)
-        at = torch.arange(steps)
-        values = torch.stack(self.values[:steps], dim=1)[rows, at]  # outputs x steps x keep
-        chosen = torch.stack(self.indices[:steps], dim=1)[rows, at] == outputs.unsqueeze(-1)
-        if bool((counted & ~chosen.any(-1)).any()):
-            return None
-        scores = torch.where(chosen, values, torch.zeros_like(values)).sum(-1)
-        total = torch.where(counted, scores, torch.zeros_like(scores)).sum(1)
-        tokens = counted.sum(1)
-        return (total / tokens.clamp(min=1)).tolist(), tokens.tolist()
 
 
 def cpu_only_torch() -> bool:
@@ -200,8 +143,8 @@ class TorchTranslator(Translator):
         steer = REPAIR if repair else {}
         # The search's own log-probabilities give the confidence, without a second pass, where
         # they are the model's: a repair's are bent by its penalties, greedy search has none.
-        steps = _StepScores(2 * beams) if beams > 1 and not repair else None
-        processors = [_row_caps_processor(caps, beams, self.eos)]
+        steps = StepScores(2 * beams) if beams > 1 and not repair else None
+        processors = [row_caps_processor(caps, beams, self.eos)]
         with self._torch.inference_mode():
             generated = self.model.generate(
                 **batch,
@@ -236,8 +179,8 @@ class TorchTranslator(Translator):
         from transformers import LogitsProcessorList
 
         width = max(beams, n)
-        steps = _StepScores(2 * width) if width > 1 else None
-        processors = [_row_caps_processor(caps, width, self.eos)]
+        steps = StepScores(2 * width) if width > 1 else None
+        processors = [row_caps_processor(caps, width, self.eos)]
         aligning = StepAlignment(self.model, self.alignment, batch["attention_mask"], width)
         with self._torch.inference_mode():
             with aligning.hook:  # the search's steps only, not the passes after it

@@ -4,7 +4,7 @@ Takes a loaded MarianMTModel and the (layer, head) that aligns (opus-mt: the fir
 last decoder layer, a `transformer-align` model); gives, for each output token, that head's
 attention over the source tokens. `StepAlignment` keeps the head's weights at every step of a
 beam search, for the cost of one small product per step, and follows the beams back
-(`beam_indices`) as `tolk.translate.torch._StepScores` does for the scores; `forced_alignment`
+(`beam_indices`) as `tolk.translate.torch_search.StepScores` does for the scores; `forced_alignment`
 reads them in one forced pass where the search gave no beams to follow (greedy). Both compute
 the head from its own projections, whatever attention implementation the model decodes with.
 """
