@@ -207,11 +207,11 @@ def test_the_real_backends_give_n_best_and_leave_other_sentences_byte_identical(
     plain = translator.translate(SENTENCES, 2)
     candidates = translator.decode_candidates(SENTENCES[:2], 2, 4)
     assert [len(c) for c in candidates] == [4, 4]
-    for found in candidates:
+    for text, found in zip(SENTENCES[:2], candidates, strict=True):
         # Each has its confidence, scored once chosen where the backend leaves it (ct2).
-        scores = [translator.scored(c).confidence for c in found]
+        scores = [translator.scored(text, c).confidence for c in found]
         assert all(s is not None and s < 0 for s in scores) and len({c.text for c in found}) == 4
-        assert translator.scored(found[0]) == found[0]  # the best is scored as decode_batch's
+        assert translator.scored(text, found[0]) == found[0]  # scored as decode_batch's
     # At the same beam width, the best of the n-best is the plain decode's (before any repair).
     first = translator.translate(SENTENCES[:2], 2, repair=False)
     same_width = translator.decode_candidates(SENTENCES[:2], 2, 2)

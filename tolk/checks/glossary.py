@@ -84,8 +84,8 @@ class Glossary:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     @cached_property
-    def _dutch(self) -> list[tuple[Term, re.Pattern[str]]]:
-        return [(t, _pattern(t.dutch, _DUTCH_ENDINGS)) for t in self.terms]
+    def _dutch(self) -> dict[Term, re.Pattern[str]]:
+        return {t: _pattern(t.dutch, _DUTCH_ENDINGS) for t in self.terms}
 
     @cached_property
     def _english(self) -> dict[Term, re.Pattern[str]]:
@@ -95,8 +95,9 @@ class Glossary:
         """Return the terms a Dutch sentence holds, each once, longest first."""
         found: list[Term] = []
         taken: list[range] = []
-        for term, pattern in self._dutch:
-            if term.dutch.lower().split()[0] not in nl.lower():
+        lowered = nl.lower()
+        for term, pattern in self._dutch.items():
+            if term.dutch.lower().split()[0] not in lowered:
                 continue  # the common case, cheaply
             for match in pattern.finditer(nl):
                 span = range(match.start(), match.end())
@@ -142,7 +143,7 @@ class Glossary:
         self, term: Term, nl: str, en: str, links: Sequence[Link]
     ) -> tuple[int, int] | None:
         """Return the span of the English words aligned to a term, if they show it clearly."""
-        occurrences = [m.span() for m in self._patterns[term].finditer(nl)]
+        occurrences = [m.span() for m in self._dutch[term].finditer(nl)]
         if len(occurrences) != 1:
             return None  # two of them: which English is which is a guess
         start, end = occurrences[0]
@@ -163,10 +164,6 @@ class Glossary:
         first, last = words[hit[0]], words[hit[-1]]
         ending = _POSSESSIVE.search(last.group())
         return first.start(), last.end() - (len(ending.group()) if ending else 0)
-
-    @cached_property
-    def _patterns(self) -> dict[Term, re.Pattern[str]]:
-        return dict(self._dutch)
 
 
 _POSSESSIVE = re.compile(r"(?:'s|’s|')$")

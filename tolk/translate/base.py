@@ -140,10 +140,17 @@ class Translator(ABC):
         model in a forced pass; else the output as it is."""
         return decoded
 
-    def scored(self, decoded: Decoded) -> Decoded:
-        """Give a candidate of `decode_candidates` its confidence, where the backend left it to
-        be scored once chosen (`Decoded.unscored`); the others as they are."""
+    def scored(self, text: str, decoded: Decoded) -> Decoded:
+        """Give a candidate of `decode_candidates` for `text` its confidence, where the backend
+        left it to be scored once chosen (confidence None); the others as they are."""
         return decoded
+
+    def candidate_batches(
+        self, batches: Sequence[Sequence[str]], beams: int, n: int
+    ) -> Iterator[list[list[Decoded]]]:
+        """`decode_candidates` for each batch, in order (a backend may overlap them)."""
+        for texts in batches:
+            yield self.decode_candidates(texts, beams, n)
 
     def decode_batches(
         self, batches: Sequence[Sequence[str]], beams: int, repair: bool = False
@@ -170,7 +177,7 @@ class Translator(ABC):
         batches = plan_batches(lengths, self.policy)
         texts_of = [[units[i] for i in batch] for batch in batches]
         decoded_batches = (
-            (self.decode_candidates(texts, beams, n) for texts in texts_of)
+            self.candidate_batches(texts_of, beams, n)
             if n
             else self.decode_batches(texts_of, beams, repair)
         )
@@ -290,7 +297,7 @@ class Translator(ABC):
             if glossary and glossary.unmet(units[i], outputs[i].text):
                 self.stats["glossary"] = self.stats.get("glossary", 0) + 1
                 best = self.aligned(units[i], outputs[i]) if i in retried else outputs[i]
-                outputs[i] = self.scored(glossary_choice(units[i], best, found, glossary))
+                outputs[i] = self.scored(units[i], glossary_choice(units[i], best, found, glossary))
 
         parts_of: dict[int, list[int]] = {}
         for unit, owner in enumerate(owners):

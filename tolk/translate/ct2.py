@@ -146,6 +146,12 @@ class Ct2Translator(Translator):
         """
         return cap - 1 if self.forced_eos else cap
 
+    def _source(self, texts: Sequence[str]) -> tuple[list[list[str]], list[int]]:
+        """Return the texts' source pieces and their length caps (`length_cap`)."""
+        ids = self.tokenizer(list(texts))["input_ids"]
+        pieces = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        return pieces, [length_cap(len(row), self.max_input_tokens) for row in ids]
+
     def _submit(
         self,
         texts: Sequence[str],
@@ -156,16 +162,14 @@ class Ct2Translator(Translator):
     ) -> list:
         """Queue one batch for decoding, in calls of one length cap each; return them."""
         beams = beams or self.default_beams
-        ids = self.tokenizer(list(texts))["input_ids"]
-        source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
-        caps = [length_cap(len(row), self.max_input_tokens) for row in ids]
+        source, caps = self._source(texts)
         # Beam search decodes sentences x beams rows: keep that near the fastest row count.
-        step = max(1, self.max_decoding_rows // beams) if self.max_decoding_rows else len(ids)
+        step = max(1, self.max_decoding_rows // beams) if self.max_decoding_rows else len(texts)
         steer = REPAIR if repair else {}
         jobs, start = [], 0
-        while start < len(ids):
+        while start < len(texts):
             end = start + 1
-            while end < len(ids) and end - start < step and caps[end] == caps[start]:
+            while end < len(texts) and end - start < step and caps[end] == caps[start]:
                 end += 1
             limit = self.max_decoding_length(caps[start])
             pending = self.model.translate_batch(
@@ -225,9 +229,21 @@ class Ct2Translator(Translator):
         return all(job.done() for *_, pending in scoring for job in pending)
 
     def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
-        jobs = self._submit(
-            texts, max(beams or self.default_beams, n), hypotheses=n, attention=self.aligns
-        )
+        return next(self.candidate_batches([texts], beams, n))
+
+    def candidate_batches(
+        self, batches: Sequence[Sequence[str]], beams: int, n: int
+    ) -> Iterator[list[list[Decoded]]]:
+        """Queue every batch at once, so each CPU core decodes one; yield them in order."""
+        width = max(beams or self.default_beams, n)
+        pending = [
+            self._submit(texts, width, hypotheses=n, attention=self.aligns) for texts in batches
+        ]
+        for texts, jobs in zip(batches, pending, strict=True):
+            yield self._candidates(texts, jobs)
+
+    def _candidates(self, texts: Sequence[str], jobs: list) -> list[list[Decoded]]:
+        """Turn a batch's n-best searches into candidates, the best scored and aligned."""
         results = [[job.result() for job in pending] for _, _, pending in jobs]
         # Only the best of each is scored now, as `decode_batch` scores it: the others are
         # scored if a glossary picks one (`scored`), which few are.
@@ -245,31 +261,30 @@ class Ct2Translator(Translator):
                         source_row, text, result.hypotheses[0], best.text, result.attention[0]
                     )
                     best = replace(best, links=aligned)
-                others = [
+                others = [  # their confidence None until chosen (`scored`)
                     Decoded(
                         self._detokenized(hypothesis),
                         capped=len(hypothesis) >= limit,
                         pieces=tuple(hypothesis),
-                        unscored=(tuple(source_row), tuple(hypothesis), limit),
                     )
                     for hypothesis in result.hypotheses[1:]
                 ]
                 found.append([best, *others])
         return found
 
-    def scored(self, decoded: Decoded) -> Decoded:
-        if not decoded.unscored:
+    def scored(self, text: str, decoded: Decoded) -> Decoded:
+        if decoded.confidence is not None or not decoded.pieces:
             return decoded
-        source, hypothesis, limit = decoded.unscored
-        rows, outputs = [list(source)], [list(hypothesis)]
+        [source], [cap] = self._source([text])
+        rows, outputs = [source], [list(decoded.pieces)]
         pending = self.model.score_batch(rows, outputs, asynchronous=True)
-        [done] = self._finish([(rows, outputs, limit, pending)])
-        return replace(decoded, confidence=done.confidence, tokens=done.tokens, unscored=())
+        [done] = self._finish([(rows, outputs, self.max_decoding_length(cap), pending)])
+        return replace(decoded, confidence=done.confidence, tokens=done.tokens)
 
     def aligned(self, text: str, decoded: Decoded) -> Decoded:
         if decoded.links or not decoded.text or not self.aligns:
             return decoded
-        [source] = [self.tokenizer.convert_ids_to_tokens(self.tokenizer(text)["input_ids"])]
+        [source], _ = self._source([text])
         target = list(decoded.pieces)  # as decoded; else as the tokenizer splits the text
         if not target:
             output = self.tokenizer(text_target=decoded.text)["input_ids"][:-1]  # no </s>

@@ -47,11 +47,9 @@ class Decoded:
     # Where the backend aligned it: which characters of the source each output piece came
     # from (`tolk.translate.align.Link`s); () when it did not.
     links: tuple = ()
-    # Its SentencePiece pieces as decoded, where the backend gives them (to align it later).
+    # Its SentencePiece pieces as decoded, where the backend keeps them (to align or score it
+    # later: `Translator.aligned`, `Translator.scored`).
     pieces: tuple = ()
-    # A candidate whose confidence the backend left to be scored if it is chosen
-    # (`Translator.scored`): its source and output pieces; () otherwise.
-    unscored: tuple = ()
 
 
 def flags_of(nl: str, decoded: Decoded, judge: Judge) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ search. For a glossary, the n-best carry the alignment head's links
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 
@@ -135,55 +136,33 @@ class TorchTranslator(Translator):
         return [len(ids) for ids in self.tokenizer(list(texts))["input_ids"]]
 
     def decode_batch(self, texts: Sequence[str], beams: int, repair: bool = False) -> list[Decoded]:
-        self._pin_threads(self._torch)
-        batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
-        caps = [length_cap(int(n), self.max_input_tokens) for n in batch["attention_mask"].sum(1)]
-        from transformers import LogitsProcessorList
-
-        steer = REPAIR if repair else {}
-        # The search's own log-probabilities give the confidence, without a second pass, where
-        # they are the model's: a repair's are bent by its penalties, greedy search has none.
-        steps = StepScores(2 * beams) if beams > 1 and not repair else None
-        processors = [row_caps_processor(caps, beams, self.eos)]
-        with self._torch.inference_mode():
-            generated = self.model.generate(
-                **batch,
-                num_beams=beams,
-                do_sample=False,
-                max_length=None,
-                max_new_tokens=max(caps),
-                logits_processor=LogitsProcessorList([steps, *processors] if steps else processors),
-                return_dict_in_generate=True,
-                **steer,
-            )
-            outputs = generated.sequences[:, 1:]  # after the decoder start token
-            beam_indices = getattr(generated, "beam_indices", None)
-            del generated  # it holds the search's key/value cache
-            lengths = (outputs != self.pad).sum(1).tolist()
-            capped = [n >= cap for n, cap in zip(lengths, caps, strict=True)]
-            counted = self._counted(outputs, capped)
-            scored = steps.confidence(beam_indices, outputs, counted) if steps else None
-            confidence, counted = scored or self._score(batch, outputs, capped)
-        texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
-        return [
-            Decoded(text, conf, cap, n, pieces=tuple(self._pieces(row)))
-            for text, conf, cap, n, row in zip(
-                texts_out, confidence, capped, counted, outputs, strict=True
-            )
-        ]
+        return [found[0] for found in self._search(texts, beams, 1, repair)]
 
     def decode_candidates(self, texts: Sequence[str], beams: int, n: int) -> list[list[Decoded]]:
+        return self._search(texts, max(beams, n), n, align=True)
+
+    def _search(
+        self, texts: Sequence[str], width: int, n: int, repair: bool = False, align: bool = False
+    ) -> list[list[Decoded]]:
+        """Decode a batch in one beam search of `width` beams; give each text's `n` best, best
+        first. With `align`, the best carries its links (the alignment head, read during the
+        search); a repaired or aligned output keeps its pieces, to be aligned later."""
         self._pin_threads(self._torch)
         batch = self.tokenizer(list(texts), return_tensors="pt", padding=True).to(self.device)
         caps = [length_cap(int(m), self.max_input_tokens) for m in batch["attention_mask"].sum(1)]
         from transformers import LogitsProcessorList
 
-        width = max(beams, n)
-        steps = StepScores(2 * width) if width > 1 else None
+        # The search's own log-probabilities give the confidence, without a second pass, where
+        # they are the model's: a repair's are bent by its penalties, greedy search has none.
+        steps = StepScores(2 * width) if width > 1 and not repair else None
         processors = [row_caps_processor(caps, width, self.eos)]
-        aligning = StepAlignment(self.model, self.alignment, batch["attention_mask"], width)
+        aligning = (
+            StepAlignment(self.model, self.alignment, batch["attention_mask"], width)
+            if align
+            else None
+        )
         with self._torch.inference_mode():
-            with aligning.hook:  # the search's steps only, not the passes after it
+            with aligning.hook if aligning else nullcontext():  # the search's steps only
                 generated = self.model.generate(
                     **batch,
                     num_beams=width,
@@ -195,38 +174,43 @@ class TorchTranslator(Translator):
                         [steps, *processors] if steps else processors
                     ),
                     return_dict_in_generate=True,
+                    **(REPAIR if repair else {}),
                 )
-            outputs = generated.sequences[:, 1:]
+            outputs = generated.sequences[:, 1:]  # after the decoder start token
             beam_indices = getattr(generated, "beam_indices", None)
-            del generated
+            del generated  # it holds the search's key/value cache
             row_caps = [cap for cap in caps for _ in range(n)]
             lengths = (outputs != self.pad).sum(1).tolist()
             capped = [m >= cap for m, cap in zip(lengths, row_caps, strict=True)]
             counted = self._counted(outputs, capped)
             scored = steps.confidence(beam_indices, outputs, counted) if steps else None
             if scored is None:  # a token outside the kept log-probabilities: score them all
-                expanded = {k: v.repeat_interleave(n, dim=0) for k, v in batch.items()}
-                scored = self._score(expanded, outputs, capped)
+                rows = batch if n == 1 else {k: v.repeat_interleave(n, 0) for k, v in batch.items()}
+                scored = self._score(rows, outputs, capped)
             confidence, counted = scored
-            best = outputs[::n]
-            attention = aligning.weights(beam_indices, slice(None, None, n))
-            if attention is None:  # greedy: no beams to follow back
-                attention = forced_alignment(self.model, self.alignment, batch, best, self.start)
-            attention = attention.tolist()
-        texts_out = [
-            t.strip() for t in self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
-        ]
-        rows = [
-            Decoded(text, conf, cap, m, pieces=tuple(self._pieces(row)))
+            if aligning:
+                attention = aligning.weights(beam_indices, slice(None, None, n))
+                if attention is None:  # greedy: no beams to follow back
+                    attention = forced_alignment(
+                        self.model, self.alignment, batch, outputs[::n], self.start
+                    )
+                attention = attention.tolist()
+        texts_out = self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
+        keep = repair or align
+        decoded = [
+            Decoded(text.strip(), conf, cap, m, pieces=tuple(self._pieces(row)) if keep else ())
             for text, conf, cap, m, row in zip(
                 texts_out, confidence, capped, counted, outputs, strict=True
             )
         ]
-        found = [rows[i * n : (i + 1) * n] for i in range(len(texts))]
-        for i, (text, row) in enumerate(zip(texts, found, strict=True)):
-            source = self._pieces(batch["input_ids"][i])
-            target = list(row[0].pieces)
-            row[0] = replace(row[0], links=links(source, text, target, row[0].text, attention[i]))
+        found = [decoded[i * n : (i + 1) * n] for i in range(len(texts))]
+        if aligning:
+            for i, (text, row) in enumerate(zip(texts, found, strict=True)):
+                source = self._pieces(batch["input_ids"][i])
+                best = row[0]
+                row[0] = replace(
+                    best, links=links(source, text, list(best.pieces), best.text, attention[i])
+                )
         return found
 
     def aligned(self, text: str, decoded: Decoded) -> Decoded:
