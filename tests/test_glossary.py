@@ -282,3 +282,42 @@ def test_a_run_with_a_glossary_flags_every_unmet_term_and_is_a_new_cache_key(tmp
     for row in rows:
         flagged = "glossary" in (row["flags"] or [])
         assert flagged is bool(glossary.unmet(row["nl"], row["en"])), row["nl"]
+
+
+@pytest.mark.slow
+def test_tolk_run_with_a_glossary_shows_why_on_the_page_and_refuses_a_bad_file(
+    tmp_path, tiny_marian
+):
+    from html import unescape
+
+    from tolk.store.reader import read_tables
+    from tolk.views.html import FLAG_REASONS
+
+    source = tmp_path / "in"
+    source.mkdir()
+    (source / "kamer.txt").write_text(
+        "De Tweede Kamer stemde over Moskou.\n\nHet regent vandaag.\n", encoding="utf-8"
+    )
+    (tmp_path / "terms.csv").write_text(
+        "dutch,english\nTweede Kamer,House of Representatives\nMoskou,Moscow\n", encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    args = ["run", str(source), "--out", str(out), "--model", str(tiny_marian)]
+    result = CliRunner().invoke(cli, [*args, "--glossary", str(tmp_path / "terms.csv")])
+    assert result.exit_code == 0, result.output
+    rows = read_tables(out)["sentences.parquet"].to_pylist()
+    glossary = load_glossary(tmp_path / "terms.csv")
+    flagged = [r for r in rows if "glossary" in (r["flags"] or [])]
+    assert [bool(glossary.unmet(r["nl"], r["en"])) for r in rows] == [r in flagged for r in rows]
+    # The tiny model's random English renders no term: the reader is told why, in words.
+    assert flagged
+    page = unescape((out / "site" / "kamer.html").read_text(encoding="utf-8"))
+    assert FLAG_REASONS["glossary"] in page
+
+    # A glossary that cannot be read stops the run before any work, naming the file and line.
+    (tmp_path / "bad.csv").write_text("Tweede Kamer\n", encoding="utf-8")
+    before = (out / "sentences.parquet").read_bytes()
+    result = CliRunner().invoke(cli, [*args, "--glossary", str(tmp_path / "bad.csv")])
+    assert result.exit_code == 2, result.output
+    assert str(tmp_path / "bad.csv") in result.output and "line 1" in result.output
+    assert (out / "sentences.parquet").read_bytes() == before

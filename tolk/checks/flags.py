@@ -120,7 +120,8 @@ FLAG_RULES: dict[str, str] = {
     ),
     "glossary": (
         "The Dutch holds a term of the run's glossary and the English lacks the rendering the "
-        "glossary requires, even after tolk tried the model's other candidates."
+        "glossary requires, even after tolk tried the model's other candidates and putting "
+        "the term in where the model's alignment shows its place."
     ),
 }
 
