@@ -120,6 +120,12 @@ NAMES = [
     ("Volgens Peter van der Berg klopt het.", "According to Peter it is true.", True),
     ("Dat was de keuze van Carters regering.", "That was Carter's government's choice.", False),
     ("Het kamp van Juan Guaidó.", "Juan Guaido's camp.", False),
+    # Either apostrophe, and the Dutch ij written as one letter, spell the same name.
+    ("Het paleis staat in Xi'an.", "The palace is in Xi’an.", False),
+    ("Het paleis staat in Xi’an.", "The palace is in Xi'an.", False),
+    ("Het paleis staat in Xi’an.", "The palace is in Xian'an.", True),
+    ("Hij woonde in de Noordelĳke Marianen.", "He lived in the Northern Marianas.", False),
+    ("Hij woonde in de Noordelijke Marianen.", "He lived in the Northern Marianas.", False),
     ("Hij werkte voor John F. Kennedy.", "He worked for John F. Kennedy.", False),
     ("Hij werkte voor John F. Kennedy.", "He worked for John Kennedy.", True),
     ("Hij woont in Amsterdam.", "He lives in Amsterdam.", False),
@@ -185,6 +191,8 @@ NEGATIONS = [
     ("Ze vertrokken zonder afscheid.", "They left without saying goodbye.", False),
     ("Ze vertrokken zonder afscheid.", "They left saying goodbye.", True),
     ("Hij kon haar niet bereiken.", "He was unable to reach her.", False),
+    ("Het panel wilde niet financieren.", "The panel declined funding it.", False),
+    ("Het panel wilde niet financieren.", "The panel wanted funding it.", True),
     ("Dat heb ik nooit gezegd.", "I never said that.", False),
     ("Dat heb ik nooit gezegd.", "I always said that.", True),
     # Paraphrases count once on both sides, or on neither.

@@ -44,7 +44,7 @@ NEW_FALSE_FLAG_TARGETS = {"names": 0.01, "negation": 0.01}
 # Issue 16's targets that the names and negation rules do not meet on FLORES, with the rates
 # they reach (docs/faithfulness.md says why): these tests hold those rates so that they cannot
 # get worse. Names' recall meets its targets (95%, 95%, 90% word for word) and is held to them.
-NOT_YET_MET = {"names": 0.023, "negation": 0.021, "drop a negation": 0.82, "add a negation": 0.91}
+NOT_YET_MET = {"names": 0.017, "negation": 0.020, "drop a negation": 0.82, "add a negation": 0.91}
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ NAME_WORDS = frozenset(
     gerechtshof senaat congres parlement regering kabinet overheid staat stad provincie
     gemeente vallei woestijn vulkaan kaap schiereiland kanaal brug toren poort muur
     minister president premier prins prinses koning koningin paus graaf hertog sint
-    generaal kapitein professor dokter dr meneer mevrouw heer vrouw heiligdom lieve""".split()
+    generaal kapitein professor dokter dr meneer mevrouw heer vrouw heiligdom lieve zon maan
+    ramen romantiek renaissance verlichting""".split()
 )
 # English words that are capitalised inside the names of things (often kept in English in the
 # Dutch: "het Sagittarius Galaxy", "het Shuttle Programma") and written small in English.

@@ -37,6 +37,8 @@ _START = re.compile(r"(?:^|[.!?:;…]|[\"'‘’“”„«(\[]|\s[-–—])\s*$
 # capitalised word that starts the same way ("Canadian"), and the name itself may be gone.
 _DERIVED = re.compile(r"(?:aanse|aans|ische|isch|sche|se|ees|ijns|anen)$")
 _DERIVED_PREFIX = 4
+# Apostrophes that names are written with, as one.
+_APOSTROPHES = str.maketrans("’‘ʼ", "'''")
 # Letters that Dutch words have and names from elsewhere seldom do.
 _DUTCH_LOOKING = re.compile(r"ij|oe|ui|aa|uu|sch|heid|ie$|isch|ste$|ë|[a-z]{12}", re.I)
 
@@ -47,10 +49,11 @@ def _starts(text: str, at: int) -> bool:
 
 
 def fold(text: str) -> str:
-    """Return a text without accents or diacritics ("Guaidó" -> "Guaido", "Oekraïne")."""
+    """Return a text without accents or diacritics ("Guaidó" -> "Guaido", "Oekraïne"), its
+    ligatures spelled out ("Noordelĳke"), and one apostrophe for all ("Xi’an" -> "Xi'an")."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 

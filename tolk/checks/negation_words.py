@@ -46,9 +46,9 @@ DUTCH_LEXICAL = (
     r"gefaald"
 )
 ENGLISH_LEXICAL = (
-    r"unable|inability|incapable|fail\w*|refus\w*|declin(?:e|es|ed|ing)\s+to|den(?:y|ies|ied|ial)|"
-    r"lack\w*|absen\w*|shortage\w*|short\s+of|unless|ban|bans|banned|banning|prohibit\w*|"
-    r"reject\w*|zero|free\s+(?:of|from)|"
+    r"unable|inability|incapable|fail\w*|refus\w*|declin(?:e|es|ed|ing)\s+(?:to|[a-z]+ing)|"
+    r"den(?:y|ies|ied|ial)|lack\w*|absen\w*|shortage\w*|short\s+of|unless|ban|bans|banned|"
+    r"banning|prohibit\w*|reject\w*|zero|free\s+(?:of|from)|"
     r"forb[ia]d\w*"
 )
 # Words negated by their form. Dutch on- + a word ("onmogelijk", "onbekend"), but not the on-
