@@ -20,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from translate import cpu_model, read_sentences
+from _models import machine
+from translate import read_sentences
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
     report = {
         "command": " ".join(["python benchmarks/standin.py", *(argv or sys.argv[1:])]),
-        "cpu": cpu_model(),
+        "cpu": machine(),
         "threads": args.threads,
         "model": path.name,
         "revision": revision,
