@@ -32,19 +32,23 @@ DECODINGS = (("greedy", 1), ("beam 4", 4))
 class Recorder:
     """Keep each source's output ids from a backend, and whether it stopped before the cap."""
 
-    def __init__(self, tokenizer) -> None:
+    def __init__(self, tokenizer, max_input_tokens: int = 512) -> None:
         self.tokenizer, self.outputs = tokenizer, {}
+        self.max_input_tokens = max_input_tokens
 
     def wrap_generate(self, model) -> None:
         """Record what `model.generate` (the torch backend) produces."""
         generate = model.generate
 
         def run(input_ids, attention_mask, **kwargs):
+            from tolk.translate.batching import length_cap
+
             out = generate(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-            cap = kwargs["max_new_tokens"]
-            for ids, mask, row in zip(input_ids, attention_mask, out.tolist(), strict=True):
+            rows = getattr(out, "sequences", out).tolist()  # a dict with return_dict_in_generate
+            for ids, mask, row in zip(input_ids, attention_mask, rows, strict=True):
+                cap = length_cap(int(mask.sum()), self.max_input_tokens)  # this row's cap
                 row = row[1:]  # the decoder start token
-                end = row.index(0) if 0 in row else len(row)  # transformers forces </s> at the cap
+                end = row.index(0) if 0 in row else len(row)  # tolk forces </s> at the cap
                 self.outputs[tuple(ids[mask.bool()].tolist())] = (row[:end], end < cap - 1)
             return out
 
@@ -66,6 +70,9 @@ class Recorder:
                 return result
 
         class Wrapped:
+            def __getattr__(self, name):  # score_batch and the rest: the model's own
+                return getattr(inner, name)
+
             def translate_batch(self, source, **kwargs):
                 pending = inner.translate_batch(source, **kwargs)
                 cap = kwargs["max_decoding_length"]
@@ -77,19 +84,18 @@ class Recorder:
 def load(variant: str, path: Path, threads: int):
     """Load tolk's translator for a variant, recording its outputs."""
     from tolk.models.store import describe
-    from tolk.translate import batch_policy
 
     info = describe(path)
     if variant == "torch":
         from tolk.translate.torch import TorchTranslator
 
-        translator = TorchTranslator(info, batch_policy(info), threads=threads)
-        recorder = Recorder(translator.tokenizer)
+        translator = TorchTranslator(info, TorchTranslator.batch_policy(), threads=threads)
+        recorder = Recorder(translator.tokenizer, translator.max_input_tokens)
         recorder.wrap_generate(translator.model)
     else:
         from tolk.translate.ct2 import Ct2Translator
 
-        translator = Ct2Translator(info, batch_policy(info), threads=threads)
+        translator = Ct2Translator(info, Ct2Translator.batch_policy(), threads=threads)
         recorder = Recorder(translator.tokenizer)
         recorder.wrap_ct2(translator)
     return translator, recorder
