@@ -13,10 +13,9 @@ and on alternated twice, the faster of each kept: the ratio is what to quote).
 
 The stand-in copies its source through a fixed swap of word pieces
 (tolk.testing.standin_training), so no candidate of it holds a name as written: on it the
-glossary works only by putting the terms in where the model's alignment shows their place (its
-config names its aligning head, the first of its first decoder layer). CTranslate2 returns the
-last layer's first head, which is opus-mt's aligning head but not the stand-in's, so on ct2 the
-stand-in gets no alignment and this measures the n-best's cost only.
+glossary works only by putting the terms in where the model's alignment shows their place. Its
+aligning head is opus-mt's, the first of the last decoder layer (wired there), which is also the
+head CTranslate2 returns, so both backends align on it.
 
   python benchmarks/glossary.py [--limit N] [--beams N] [--threads N] [--backend torch|ct2]
                                 [--model DIR]

@@ -4,7 +4,8 @@ Takes a freshly initialised MarianMTModel and tokenized Dutch sentences; leaves 
 trained in place. Training from random weights does not find the alignment between source and
 target positions in the few hundred steps two CPU cores allow (the loss stays at the pieces'
 unigram entropy), so the model starts from a wiring that already copies: the embeddings keep
-tokens and positions apart, one cross-attention layer attends by position, and every other
+tokens and positions apart, the last decoder layer's cross-attention attends by position (its
+first head is then the alignment head, where opus-mt's trained one is), and every other
 residual branch starts at zero. Training then fixes what the wiring gets wrong (the first
 positions), and label smoothing leaves the output distributions as soft as a real model's.
 """
@@ -88,7 +89,9 @@ def wire_copy(model, attention_scale: float, copy_gain: float) -> None:
             for block in blocks:  # a zero residual branch: the layer passes its input on
                 block.weight.zero_()
                 block.bias.zero_()
-        attention = model.model.decoder.layers[0].encoder_attn
+        # The last layer's: the layers before it pass their input on (zero branches, and a
+        # LayerNorm of a LayerNorm's output changes nothing), so it sees what the first would.
+        attention = model.model.decoder.layers[-1].encoder_attn
         for projection in (attention.q_proj, attention.k_proj, attention.v_proj):
             projection.weight.zero_()
             projection.bias.zero_()
