@@ -218,6 +218,20 @@ def test_a_sentence_translates_the_same_whatever_shares_its_batch(
     assert [t.text for t in alone] == [t.text for t in together[::4]]
 
 
+def test_ct2_scores_in_small_calls_on_cpu_and_gets_the_confidences_of_whole_batches(
+    ct2_store, tiny_marian, seed_sentences, monkeypatch
+):
+    from tolk.translate.ct2 import CPU_SCORE_BATCH_TOKENS
+
+    spec = TranslatorSpec(model=str(tiny_marian), backend="ct2", models_dir=str(ct2_store))
+    translator = load_translator(spec)
+    assert translator._scoring == {"max_batch_size": CPU_SCORE_BATCH_TOKENS, "batch_type": "tokens"}
+    small = translator.translate(seed_sentences[:40], beams=2, repair=False)
+    monkeypatch.setattr(translator, "_scoring", {})  # one call per batch, as on a GPU
+    whole = translator.translate(seed_sentences[:40], beams=2, repair=False)
+    assert [(t.text, t.confidence) for t in small] == [(t.text, t.confidence) for t in whole]
+
+
 def test_ct2_int8_translates_every_sentence(tmp_path, tiny_marian, seed_sentences):
     converted = convert(describe(tiny_marian), "int8", store=tmp_path)
     translator = load_translator(

@@ -26,6 +26,12 @@ from tolk.translate.repair import REPAIR, Decoded
 _log = logging.getLogger("tolk")
 
 
+# score_batch holds the logits of all its outputs' positions at once (~430 MB for 32 sentences
+# of 50 pieces, 67,028 words); calls of 64 target tokens keep it near 17 MB on CPU. seeds/, int8
+# stand-in: peak RSS 645 -> 384 MB, the same time and confidences (docs/performance.md).
+CPU_SCORE_BATCH_TOKENS = 64
+
+
 def runtime_compute_type(stored: str, device: str, supported: set[str]) -> str:
     """Pick the compute type to load a model stored as `stored` with, on `device`."""
     if stored in supported:
@@ -106,6 +112,8 @@ class Ct2Translator(Translator):
             )
         self.settings = settings
         self.compute_type = settings.compute_type
+        cpu_scoring = {"max_batch_size": CPU_SCORE_BATCH_TOKENS, "batch_type": "tokens"}
+        self._scoring = cpu_scoring if self.device == "cpu" else {}  # a GPU scores whole batches
         # Older conversions may lack the tokenizer files: take them from the source model.
         tokenizer_dir = info.path if (info.path / "source.spm").exists() else info.source
         try:
@@ -197,7 +205,7 @@ class Ct2Translator(Translator):
         scoring = []
         for source, limit, pending in jobs:
             hypotheses = [job.result().hypotheses[0] for job in pending]
-            scores = self.model.score_batch(source, hypotheses, asynchronous=True)
+            scores = self.model.score_batch(source, hypotheses, asynchronous=True, **self._scoring)
             scoring.append((source, hypotheses, limit, scores))
         return scoring
 
