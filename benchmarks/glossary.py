@@ -21,7 +21,8 @@ head CTranslate2 returns, so both backends align on it.
                                 [--model DIR]
 
 The committed results are of `--limit 200 --threads 1` (about 10 minutes for torch, 4 for ct2,
-on a 2-core machine): glossary.md for torch, glossary-ct2.md for ct2.
+on a 2-core machine): glossary.md for torch, glossary-ct2.md for ct2; with `--model DIR` the
+files take the model's name (glossary-opus-mt-nl-en.md), so the stand-in's stay.
 """
 
 import argparse
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         from tolk.models.convert import convert
         from tolk.models.store import describe
 
-        out = Path(tempfile.mkdtemp()) / f"{model.name}-ct2-int8"  # a fresh conversion
+        work = tempfile.TemporaryDirectory(prefix="tolk-glossary-")  # removed at exit
+        out = Path(work.name) / f"{model.name}-ct2-int8"  # a fresh conversion
         path = convert(describe(model), "int8", out=out).path
     translator = load_translator(
         TranslatorSpec(model=str(path), backend=args.backend, threads=args.threads)
@@ -160,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "glossary" if args.backend == "torch" else f"glossary-{args.backend}"
+    name += f"-{model.name}" if args.model else ""  # the stand-in's committed results stay
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     (RESULTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
