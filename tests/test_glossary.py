@@ -95,7 +95,11 @@ def test_a_mangled_kept_term_is_put_right_only_where_unambiguous():
 
 
 class CandidateTranslator(Translator):
-    """A backend that "translates" to upper case, with fixed second and third candidates."""
+    """A backend that "translates" to upper case, with fixed second and third candidates.
+
+    For the unit tests of the choice among candidates only: the end-to-end tests further down
+    (`tolk run` and `tolk eval` with a glossary, the backends' n-best) run the tiny real model.
+    """
 
     backend = "candidates"
     compute_type = "none"
